@@ -1,5 +1,18 @@
-// STUB (owned by the observability engineer, issue 5): Grafana dashboards, keyed by file name in dashboards/.
+/** Every dashboard of the program, keyed by file name in dashboards/ (written by `npx tsx scripts/dashboards.ts`). */
+import { fleetOverviewDashboard } from "./fleetOverview";
+import { gpuHardwareDashboard } from "./gpuHardware";
+import { vllmApplicationDashboard } from "./vllmApplication";
+
 /** Every dashboard of the program: file name (e.g. `vllm-application.json`) → Grafana dashboard JSON model. */
 export function allDashboards(): Record<string, Record<string, unknown>> {
-  return {};
+  return {
+    "vllm-application.json": vllmApplicationDashboard(),
+    "gpu-hardware.json": gpuHardwareDashboard(),
+    "vllm-fleet-overview.json": fleetOverviewDashboard(),
+  };
+}
+
+/** The file content of a dashboard as committed: 2-space JSON and a final newline. */
+export function dashboardFileContent(model: Record<string, unknown>): string {
+  return `${JSON.stringify(model, null, 2)}\n`;
 }
