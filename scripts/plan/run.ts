@@ -1,0 +1,82 @@
+/**
+ * The offline plan: runs the real program (index.ts → program.ts) for one stack under the mock runtime and returns
+ * what it would create, masked and rendered. One plan per process: the program is a module with side effects.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { listStacks, readStackFile, ROOT } from "../../config/stackFile";
+import { Artifacts, renderArtifacts } from "./artifacts";
+import { MASK, maskSecrets } from "./mask";
+import { installPlanRuntime } from "./mockRuntime";
+import type { PlannedOutputs, PlannedResource, SecretLeak } from "./model";
+import { applyOverrides, ConfigOverride } from "./overrides";
+
+export class UnknownStackError extends Error {
+  constructor(stack: string, stacks: string[]) {
+    super(`unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${stacks.join(", ") || "none"})`);
+    this.name = "UnknownStackError";
+  }
+}
+
+export interface PlanResult {
+  stack: string;
+  resources: PlannedResource[];
+  outputs: PlannedOutputs;
+  leaks: SecretLeak[];
+  artifacts: Artifacts;
+}
+
+export interface PlanOptions {
+  stack: string;
+  overrides?: ConfigOverride[];
+  /** Runs the program and returns its exports (the stack outputs); requires the project's `index.ts` by default. */
+  program?: () => Record<string, unknown>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runIndex = () => require(path.join(ROOT, "index")) as Record<string, unknown>;
+
+export async function runPlan({ stack, overrides = [], program = runIndex }: PlanOptions): Promise<PlanResult> {
+  const stacks = listStacks();
+  if (!stacks.includes(stack)) throw new UnknownStackError(stack, stacks);
+  const file = readStackFile(stack);
+  const runtime = await installPlanRuntime(stack, { allConfig: applyOverrides(file.allConfig, overrides), secretKeys: file.secretKeys });
+
+  // Failures inside applies and registrations surface as rejections nobody awaits: collect them, fail after.
+  const asyncErrors: unknown[] = [];
+  const onError = (e: unknown) => asyncErrors.push(e);
+  process.on("unhandledRejection", onError);
+  try {
+    const exports = program();
+    await runtime.settle();
+    const outputs = await resolveOutputs(exports);
+    await runtime.settle();
+    if (asyncErrors.length > 0) throw asyncErrors[0];
+    return { stack, resources: runtime.resources, outputs, leaks: runtime.leaks, artifacts: renderArtifacts(runtime.resources, outputs) };
+  } finally {
+    process.off("unhandledRejection", onError);
+  }
+}
+
+/** The module's exports as the engine would record stack outputs: secret ones masked. */
+async function resolveOutputs(exports: Record<string, unknown>): Promise<PlannedOutputs> {
+  const result: PlannedOutputs = {};
+  for (const key of Object.keys(exports).sort()) {
+    if (key === "__esModule") continue;
+    const out = pulumi.output(exports[key] as pulumi.Input<unknown>) as pulumi.Output<unknown>;
+    const [value, secret] = await Promise.all([new Promise((resolve) => out.apply(resolve)), (out as any).isSecret as Promise<boolean>]);
+    result[key] = secret ? MASK : maskSecrets(value);
+  }
+  return result;
+}
+
+/** Replaces `dir` with the artifacts (stale files from an earlier plan would mislead a diff). */
+export function writeArtifacts(dir: string, artifacts: Artifacts): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [rel, content] of artifacts) {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  }
+}

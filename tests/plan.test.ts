@@ -1,0 +1,209 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ROOT } from "../config/stackFile";
+import { renderArtifacts } from "../scripts/plan/artifacts";
+import type { PlannedResource } from "../scripts/plan/model";
+import { applyOverrides, parseOverride } from "../scripts/plan/overrides";
+import { runPlan, writeArtifacts } from "../scripts/plan/run";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The plan CLI as users run it (`npm run plan -- ...`), in a child process: one program run per process. */
+function planCli(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/plan.ts"), ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+describe("offline plan (npm run plan)", function () {
+  this.timeout(60_000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
+  const runs: Record<string, Run> = {};
+
+  before(async () => {
+    // The three program runs are independent: run them side by side.
+    const [dev, prod, bad, unknown] = await Promise.all([
+      planCli(["dev", "--out", path.join(tmp, "dev")]),
+      planCli(["prod", "--out", path.join(tmp, "prod")]),
+      planCli(["prod", "--out", path.join(tmp, "bad"), "--config", "ovh-llm:aiDeploy.gpu=9"]),
+      planCli(["staging", "--out", path.join(tmp, "staging")]),
+    ]);
+    Object.assign(runs, { dev, prod, bad, unknown });
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: prints the tree and writes artifacts, exit 0`, () => {
+      const run = runs[stack];
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`ovhLlm:mks:Cluster ovh-llm-${stack}-monitoring\\n  \\+ ovh:CloudProject/kube:Kube ovh-llm-${stack}-monitoring`));
+      const files = filesUnder(path.join(tmp, stack));
+      for (const f of ["outputs.json", "resources.json", "tree.txt"]) assert.ok(files.includes(f), `${f} in ${files.join(", ")}`);
+    });
+  }
+
+  it("prod: the monitoring Kube has the prod values and its parent is the MksCluster component", () => {
+    const resources = JSON.parse(fs.readFileSync(path.join(tmp, "prod/resources.json"), "utf8")) as PlannedResource[];
+    const kube = resources.find((r) => r.type === "ovh:CloudProject/kube:Kube")!;
+    assert.deepEqual([kube.inputs.name, kube.inputs.plan, kube.inputs.region], ["ovh-llm-prod-monitoring", "standard", "GRA11"]);
+    const parent = resources.find((r) => r.urn === kube.parent)!;
+    assert.deepEqual([parent.type, parent.name], ["ovhLlm:mks:Cluster", "ovh-llm-prod-monitoring"]);
+    const pool = resources.find((r) => r.type === "ovh:CloudProject/kubeNodePool:KubeNodePool")!;
+    assert.deepEqual([pool.inputs.flavorName, pool.inputs.desiredNodes, pool.inputs.antiAffinity], ["b2-15", 3, true]);
+    assert.ok(pool.dependsOn.includes(kube.urn), "the pool depends on its cluster");
+  });
+
+  it("masks secrets in every written file and in the stack outputs", () => {
+    for (const stack of ["dev", "prod"]) {
+      const dir = path.join(tmp, stack);
+      for (const f of filesUnder(dir)) {
+        const text = fs.readFileSync(path.join(dir, f), "utf8");
+        assert.doesNotMatch(text, /placeholder-secret-/, `${stack}/${f} holds a secret in clear`);
+        assert.doesNotMatch(text, /fake kubeconfig/, `${stack}/${f} holds a kubeconfig in clear`);
+      }
+      const outputs = JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8"));
+      assert.equal(outputs.monitoringKubeconfig, "[secret]");
+      assert.equal(outputs.monitoringClusterId, `ovh-llm-${stack}-monitoring-id`);
+    }
+  });
+
+  it("fails on bad config like pulumi preview: exit 1, the key and what is allowed, no stack trace", () => {
+    assert.equal(runs.bad.code, 1);
+    assert.match(runs.bad.stderr, /error: Invalid stack configuration \(1 problem\):\n {2}- ovh-llm:aiDeploy\.gpu = 9: expected a whole number from 1 to 4/);
+    assert.doesNotMatch(runs.bad.stderr, /\n\s+at /, "no stack trace");
+    assert.ok(!fs.existsSync(path.join(tmp, "bad")), "nothing written");
+  });
+
+  it("names the known stacks for an unknown stack", () => {
+    assert.equal(runs.unknown.code, 1);
+    assert.match(runs.unknown.stderr, /unknown stack "staging".*\(stacks: dev, prod\)/);
+  });
+});
+
+describe("offline plan: artifacts of a program with every kind of resource", function () {
+  this.timeout(20_000);
+
+  /** Stands in for the AI Deploy dynamic resource: the plan recognises it by its type name. */
+  class AiDeployApp extends pulumi.CustomResource {
+    constructor(name: string, props: pulumi.Inputs) {
+      super("ovhLlm:aideploy:App", name, props);
+    }
+  }
+
+  /** A small program with the resource kinds the real components register, secrets included. */
+  function fixtureProgram(leak: boolean) {
+    return () => {
+      const hook = new pulumi.Config("ovh-llm").requireSecret("alertWebhookUrl");
+      const stack = new pulumi.ComponentResource("ovhLlm:test:Observability", "obs", {}, {});
+      const opts = { parent: stack };
+      new k8s.helm.v3.Release("kps", {
+        name: "kps",
+        chart: "kube-prometheus-stack",
+        version: "88.5.3",
+        namespace: "monitoring",
+        repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+        values: { grafana: { admin: { existingSecret: "grafana-admin" } }, prometheus: { prometheusSpec: { retention: "30d" } } },
+      }, opts);
+      new k8s.helm.v3.Release("leaky", { chart: "keda", version: "2.20.2", values: { token: pulumi.secret("hunter22-admin") } }, opts);
+      new k8s.core.v1.Secret("hook", { metadata: { name: "alert-hook", namespace: "monitoring" }, stringData: { url: hook } }, opts);
+      new k8s.core.v1.ConfigMap("dash", {
+        metadata: { name: "dash-vllm", namespace: "monitoring", labels: { grafana_dashboard: "1" } },
+        data: { "vllm.json": JSON.stringify({ title: "vLLM", panels: [] }), ...(leak ? { "hook.txt": pulumi.unsecret(hook) } : {}) },
+      }, opts);
+      new k8s.apiextensions.CustomResource("rules", {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: { name: "vllm-alerts", namespace: "monitoring" },
+        spec: { groups: [{ name: "vllm", rules: [{ alert: "VllmDown", expr: "up == 0" }] }] },
+      }, opts);
+      new AiDeployApp("app", { body: { name: "vllm-app", image: "vllm/vllm-openai:v0.31.0" }, token: pulumi.secret("t0ken-value") });
+      return { grafanaUrl: pulumi.output("http://grafana"), grafanaAdminPassword: pulumi.secret("hunter22-admin") };
+    };
+  }
+
+  it("renders Helm values, manifests, rules, dashboards, AI Deploy bodies and outputs, with secrets masked", async () => {
+    const plan = await runPlan({ stack: "prod", program: fixtureProgram(false) });
+    const files = [...plan.artifacts.keys()];
+    assert.deepEqual(files.filter((f) => f.includes("/")), [
+      "aideploy/app.json",
+      "dashboards/vllm.json",
+      "helm/kps.values.yaml",
+      "helm/leaky.values.yaml",
+      "manifests/configmap-dash-vllm.yaml",
+      "manifests/prometheusrule-vllm-alerts.yaml",
+      "manifests/secret-alert-hook.yaml",
+      "rules/vllm-alerts.yaml",
+    ]);
+    assert.match(plan.artifacts.get("helm/kps.values.yaml")!, /\nprometheus:\n {2}prometheusSpec:\n {4}retention: 30d\n/);
+    assert.match(plan.artifacts.get("helm/leaky.values.yaml")!, /all of them as secret.*\n'\[secret\]'\n$/);
+    assert.match(plan.artifacts.get("helm/kps.values.yaml")!, /chart kube-prometheus-stack 88\.5\.3/);
+    assert.match(plan.artifacts.get("manifests/secret-alert-hook.yaml")!, /url: '\[secret\]'/);
+    assert.deepEqual(JSON.parse(plan.artifacts.get("aideploy/app.json")!), { image: "vllm/vllm-openai:v0.31.0", name: "vllm-app" });
+    assert.equal(JSON.parse(plan.artifacts.get("dashboards/vllm.json")!).title, "vLLM");
+    assert.match(plan.artifacts.get("rules/vllm-alerts.yaml")!, /^groups:\n {2}- name: vllm\n/);
+    assert.deepEqual(JSON.parse(plan.artifacts.get("outputs.json")!), { grafanaAdminPassword: "[secret]", grafanaUrl: "http://grafana" });
+    assert.match(plan.artifacts.get("tree.txt")!, /● ovhLlm:test:Observability obs\n(  \+ .*\n)*  \+ kubernetes:core\/v1:Secret hook {2}\[Secret monitoring\/alert-hook\]/);
+    for (const [file, text] of plan.artifacts) assert.doesNotMatch(text, /placeholder-secret-|hunter22|t0ken-value/, file);
+    assert.deepEqual(plan.leaks, []);
+  });
+
+  it("reports a secret config value that reaches a resource in clear", async () => {
+    const plan = await runPlan({ stack: "prod", program: fixtureProgram(true) });
+    assert.deepEqual(
+      plan.leaks.map((l) => [l.urn.split("::").pop(), l.path, l.secretKey]),
+      [["dash", "data.hook.txt", "ovh-llm:alertWebhookUrl"]],
+    );
+  });
+
+  it("is deterministic: registration order does not change a byte, colliding names stay apart", () => {
+    const r = (name: string, ns: string): PlannedResource => ({
+      urn: `urn:pulumi:s::p::kubernetes:core/v1:Namespace::${name}`,
+      type: "kubernetes:core/v1:Namespace",
+      name,
+      dependsOn: [],
+      custom: true,
+      inputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { b: "2", a: "1" } } },
+    });
+    const resources = [r("gpu-ns", "monitoring"), r("mon-ns", "monitoring"), r("other", "apps")];
+    const a = renderArtifacts(resources, { z: 1, a: 2 });
+    const b = renderArtifacts([...resources].reverse(), { a: 2, z: 1 });
+    assert.deepEqual([...a.entries()], [...b.entries()]);
+    assert.deepEqual([...a.keys()].filter((f) => f.startsWith("manifests/")), [
+      "manifests/namespace-apps.yaml",
+      "manifests/namespace-monitoring--gpu-ns.yaml",
+      "manifests/namespace-monitoring--mon-ns.yaml",
+    ]);
+    assert.match(a.get("manifests/namespace-apps.yaml")!, /labels:\n {4}a: '1'\n {4}b: '2'/);
+  });
+
+  it("writeArtifacts replaces the directory (no stale files from an earlier plan)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-write-"));
+    fs.writeFileSync(path.join(dir, "stale.yaml"), "old");
+    writeArtifacts(dir, new Map([["helm/a.values.yaml", "x: 1\n"]]));
+    assert.deepEqual(filesUnder(dir), ["helm/a.values.yaml"]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("--config sets top-level keys and paths inside structured keys", () => {
+    const base = { "ovh-llm:environment": "dev", "ovh-llm:aiDeploy": JSON.stringify({ gpu: 1, autoscaling: { maxReplicas: 1 } }) };
+    const result = applyOverrides(base, [parseOverride("ovh-llm:aiDeploy.autoscaling.maxReplicas=3"), parseOverride("ovh-llm:environment=staging")]);
+    assert.deepEqual(JSON.parse(result["ovh-llm:aiDeploy"]), { gpu: 1, autoscaling: { maxReplicas: 3 } });
+    assert.equal(result["ovh-llm:environment"], "staging");
+    assert.throws(() => parseOverride("gpu=3"), /namespace:key/);
+  });
+});
