@@ -328,6 +328,8 @@ export const gpuClusterSchema = z
     enabled: z.literal(true).default(true),
     cluster: clusterSchema,
     namespace: dnsLabel.default("inference"),
+    /** Public host of the basic-auth `/federate` endpoint the central Prometheus scrapes; default `metrics.<parent domain of the first model's hostname>`. */
+    metricsHostname: hostname.optional(),
     /** NVIDIA driver of the GPU operator; must support the CUDA of the vLLM image (CUDA 13 needs ≥ 580). */
     gpuDriverVersion: z.string().regex(/^\d{3}\.\d+(\.\d+)?$/, msg("a driver version such as 595.91.07")).default("595.91.07"),
     models: z.array(gpuModelSchema).min(1, msg("at least one model")),

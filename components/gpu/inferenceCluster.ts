@@ -1,0 +1,162 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { isGpuFlavor, type GpuClusterConfig } from "../../config/schema";
+import { CHARTS, type ChartPin } from "../charts";
+import { MksCluster } from "../mks/cluster";
+import { dcgmMetricsCsv } from "../observability/dcgm";
+import type { RemoteScrapeTarget } from "../observability/scrape";
+import { autoscalingObjects, scalesToZero } from "./autoscaling";
+import { federationScrapeTarget, htpasswdLine } from "./federation";
+import { entryObjects } from "./gateway";
+import type { K8sObject } from "./k8s";
+import { API_KEY_SECRET, FEDERATION_HTPASSWD_SECRET, FEDERATION_USER, HF_TOKEN_SECRET, metricsHostname, NAMESPACES, RELEASES } from "./layout";
+import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues, RELEASE_NAMESPACE } from "./values";
+import { vllmWorkloadObjects } from "./vllm";
+
+export interface GpuInferenceClusterArgs {
+  /** OVH Public Cloud project id. */
+  serviceName: string;
+  /** Validated `gpuCluster` section of the stack config. */
+  config: GpuClusterConfig;
+  /** Environment label (dev, prod): cluster name and the `environment` label of federated series. */
+  environment: string;
+  /** Hugging Face token for gated models (secret); no HF_TOKEN env when unset. */
+  hfToken?: pulumi.Input<string>;
+  /** vLLM API key (secret); a random one is generated when unset. */
+  apiKey?: pulumi.Input<string>;
+}
+
+/** One model's public endpoint. */
+export interface ModelEndpoint {
+  name: string;
+  /** OpenAI-compatible base URL: `https://<hostname>/v1`. */
+  url: string;
+  /** The `model` field of API calls. */
+  servedModelName: string;
+}
+
+/** The GPU cluster's `/federate` target for the central MonitoringStack, with its basic-auth password (secret). */
+export interface MetricsScrapeTarget {
+  target: RemoteScrapeTarget;
+  credential: pulumi.Output<string>;
+}
+
+/** Pure: the public endpoints of the configured models. */
+export function modelEndpoints(config: Pick<GpuClusterConfig, "models">): ModelEndpoint[] {
+  return config.models.map((m) => ({ name: m.name, url: `https://${m.hostname}/v1`, servedModelName: m.servedModelName }));
+}
+
+/**
+ * The GPU inference cluster: an MKS cluster with a tainted GPU pool, the NVIDIA GPU operator, one hardened vLLM
+ * StatefulSet per model behind an Envoy Gateway with cert-manager TLS, KEDA autoscaling on queue depth (and
+ * optionally scale-to-zero through the HTTP add-on), and a small Prometheus whose `/federate` the central one scrapes.
+ */
+export class GpuInferenceCluster extends pulumi.ComponentResource {
+  public readonly clusterId: pulumi.Output<string>;
+  /** Admin kubeconfig (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  public readonly endpoints: pulumi.Output<ModelEndpoint[]>;
+  /** vLLM API key (secret): `Authorization: Bearer <key>`. */
+  public readonly apiKey: pulumi.Output<string>;
+  public readonly metricsScrapeTarget: pulumi.Output<RemoteScrapeTarget>;
+  /** Basic-auth password of `/federate` (secret). */
+  public readonly metricsCredential: pulumi.Output<string>;
+  /** Both, in the shape MonitoringStack's `scrapeTargets` consume. */
+  public readonly metricsScrape: MetricsScrapeTarget;
+
+  constructor(name: string, args: GpuInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ovhLlm:gpu:InferenceCluster", name, {}, opts);
+    const { config } = args;
+    const gpuPool = config.cluster.nodePools.find((p) => isGpuFlavor(p.flavor));
+    if (!gpuPool) throw new Error(`${name}: gpuCluster.cluster.nodePools has no GPU pool`);
+
+    const cluster = new MksCluster(`${name}-mks`, { serviceName: args.serviceName, cluster: config.cluster, defaultName: `ovh-llm-${args.environment}-gpu` }, { parent: this });
+    const k8sOpts = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ parent: this, provider: cluster.provider, ...extra });
+
+    const apiKey = pulumi.secret(
+      args.apiKey ?? new random.RandomPassword(`${name}-api-key`, { length: 48, special: false }, { parent: this }).result,
+    );
+    const federationPassword = pulumi.secret(new random.RandomPassword(`${name}-federation-password`, { length: 40, special: false }, { parent: this }).result);
+
+    // Namespaces first: Secrets and objects go into them before the releases that fill them.
+    const baselineEnforced = { "pod-security.kubernetes.io/enforce": "baseline" };
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    for (const ns of new Set<string>([config.namespace, ...Object.values(NAMESPACES)])) {
+      const labels = ns === config.namespace ? baselineEnforced : ns === NAMESPACES.gpuOperator ? { "pod-security.kubernetes.io/enforce": "privileged" } : {};
+      namespaces.set(ns, new k8s.core.v1.Namespace(`${name}-ns-${ns}`, { metadata: { name: ns, labels } }, k8sOpts({ dependsOn: cluster.nodePools })));
+    }
+    const inNs = (ns: string) => [namespaces.get(ns)!];
+
+    const release = (key: string, pin: ChartPin, releaseName: string, values: Record<string, unknown>, extra: pulumi.CustomResourceOptions & { timeoutSeconds?: number } = {}) =>
+      new k8s.helm.v3.Release(
+        `${name}-${key}`,
+        {
+          name: releaseName,
+          chart: pin.chart,
+          version: pin.version,
+          ...(pin.repo ? { repositoryOpts: { repo: pin.repo } } : {}),
+          namespace: RELEASE_NAMESPACE[releaseName as keyof typeof RELEASE_NAMESPACE],
+          values,
+          timeout: extra.timeoutSeconds ?? 900,
+        },
+        k8sOpts({ dependsOn: [...inNs(RELEASE_NAMESPACE[releaseName as keyof typeof RELEASE_NAMESPACE]), ...((extra.dependsOn as pulumi.Resource[]) ?? [])] }),
+      );
+
+    // The Prometheus (and its CRDs) first: the GPU operator creates the DCGM ServiceMonitor only if the CRD exists.
+    const prometheus = release("prometheus", CHARTS.kubePrometheusStack, RELEASES.prometheus, gpuPrometheusValues());
+    // Driver builds on fresh GPU nodes take a while: a long Helm timeout.
+    release("gpu-operator", CHARTS.gpuOperator, RELEASES.gpuOperator, gpuOperatorValues(config, { dcgmMetricsCsv: dcgmMetricsCsv() }), { dependsOn: [prometheus], timeoutSeconds: 3600 });
+    const certManager = release("cert-manager", CHARTS.certManager, RELEASES.certManager, certManagerValues());
+    const envoyGateway = release("envoy-gateway", CHARTS.envoyGateway, RELEASES.envoyGateway, envoyGatewayValues());
+    const keda = release("keda", CHARTS.keda, RELEASES.keda, kedaValues());
+    const anyToZero = config.models.some((m) => scalesToZero(m, config.autoscaling));
+    const httpAddOn = anyToZero ? [release("keda-http", CHARTS.kedaHttpAddOn, RELEASES.kedaHttpAddOn, kedaHttpAddOnValues(), { dependsOn: [keda] })] : [];
+
+    // Secrets: values only through secret Outputs.
+    const secret = (key: string, ns: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
+      new k8s.core.v1.Secret(`${name}-${key}`, { metadata: { name: secretName, namespace: ns }, type: "Opaque", stringData: pulumi.secret(data) as pulumi.Input<Record<string, pulumi.Input<string>>> }, k8sOpts({ dependsOn: inNs(ns) }));
+    const workloadSecrets = [secret("api-key", config.namespace, API_KEY_SECRET.name, { [API_KEY_SECRET.key]: apiKey })];
+    if (args.hfToken !== undefined) workloadSecrets.push(secret("hf-token", config.namespace, HF_TOKEN_SECRET.name, { [HF_TOKEN_SECRET.key]: pulumi.secret(args.hfToken) }));
+    const htpasswd = secret("federation-htpasswd", NAMESPACES.monitoring, FEDERATION_HTPASSWD_SECRET, {
+      ".htpasswd": federationPassword.apply((p) => htpasswdLine(FEDERATION_USER, p)),
+    });
+
+    const apply = (obj: K8sObject, dependsOn: pulumi.Resource[]) => {
+      const suffix = `${obj.kind.toLowerCase()}-${obj.metadata.namespace ? `${obj.metadata.namespace}-` : ""}${obj.metadata.name}`;
+      // StatefulSets wait for ready pods: the first start downloads the model (tens of minutes for big models).
+      const timeouts = obj.kind === "StatefulSet" ? { customTimeouts: { create: "60m", update: "60m" } } : {};
+      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn, ...timeouts }));
+    };
+
+    const workloadCtx = { namespace: config.namespace, gpuPool, hfToken: args.hfToken !== undefined, scaleToZero: anyToZero };
+    for (const model of config.models) {
+      for (const obj of vllmWorkloadObjects(model, workloadCtx)) apply(obj, [...inNs(config.namespace), ...workloadSecrets, prometheus, ...cluster.nodePools]);
+      for (const obj of autoscalingObjects(model, { namespace: config.namespace, autoscaling: config.autoscaling })) apply(obj, [...inNs(config.namespace), keda, ...httpAddOn]);
+    }
+
+    const hostMetrics = metricsHostname(config);
+    const entryCtx = { namespace: config.namespace, tls: config.tls, metricsHostname: hostMetrics, issuerName: `acme-${args.environment}` };
+    for (const obj of entryObjects(config.models, entryCtx, (m) => scalesToZero(m, config.autoscaling))) {
+      apply(obj, [envoyGateway, certManager, htpasswd, ...inNs(obj.metadata.namespace ?? NAMESPACES.gateway), ...httpAddOn]);
+    }
+
+    this.clusterId = cluster.clusterId;
+    this.kubeconfig = cluster.kubeconfig;
+    this.apiKey = apiKey;
+    this.endpoints = pulumi.output(modelEndpoints(config));
+    const target = federationScrapeTarget({ metricsHostname: hostMetrics, environment: args.environment, vllmNamespace: config.namespace });
+    this.metricsScrapeTarget = pulumi.output(target);
+    this.metricsCredential = federationPassword;
+    this.metricsScrape = { target, credential: federationPassword };
+
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      kubeconfig: this.kubeconfig,
+      endpoints: this.endpoints,
+      apiKey: this.apiKey,
+      metricsScrapeTarget: this.metricsScrapeTarget,
+      metricsCredential: this.metricsCredential,
+    });
+  }
+}

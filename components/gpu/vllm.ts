@@ -1,0 +1,234 @@
+/**
+ * Pure builders of one model's vLLM workload on the GPU cluster: StatefulSet, Service, PodDisruptionBudget,
+ * NetworkPolicy and ServiceMonitor.
+ *
+ * Why a StatefulSet: the Hugging Face cache lives on a PersistentVolumeClaim so restarts do not download the model
+ * again, and OVH's Cinder volumes are ReadWriteOnce. One PVC shared by replicas on different nodes would leave every
+ * replica but the first stuck on "Multi-Attach error". `volumeClaimTemplates` give each replica its own cache PVC,
+ * kept on scale-down (`whenScaled: Retain`) so scaling back up reuses it.
+ */
+import type { GpuModelConfig, NodePoolConfig } from "../../config/schema";
+import { LABEL, VLLM_SERVICE } from "../observability/conventions";
+import type { K8sObject } from "./k8s";
+import {
+  API_KEY_SECRET,
+  ENVOY_PROXY_POD_LABELS,
+  HF_TOKEN_SECRET,
+  NAMESPACES,
+  PROMETHEUS_POD_LABELS,
+  RELEASES,
+  VLLM_PORT,
+  VLLM_PORT_NAME,
+} from "./layout";
+
+export interface WorkloadContext {
+  /** Namespace of the vLLM workloads. */
+  namespace: string;
+  /** The GPU pool the pods must run on (its labels select the nodes, its taints are tolerated). */
+  gpuPool: Pick<NodePoolConfig, "name" | "labels" | "taints">;
+  /** Whether an HF token Secret exists (gated models). */
+  hfToken: boolean;
+  /** Scale-to-zero: the KEDA HTTP interceptor (namespace keda) also reaches the pods. */
+  scaleToZero: boolean;
+  /** Storage class of the per-replica model cache. */
+  storageClass?: string;
+}
+
+/** Where the cache PVC is mounted; HF_HOME points into it. */
+export const CACHE_MOUNT = "/model-cache";
+const CACHE_VOLUME = "model-cache";
+
+/** Labels selecting one model's pods. */
+export function podLabels(model: Pick<GpuModelConfig, "name">): Record<string, string> {
+  return { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": model.name };
+}
+
+function commonLabels(model: Pick<GpuModelConfig, "name">): Record<string, string> {
+  return { ...podLabels(model), "app.kubernetes.io/part-of": "ovh-llm", "app.kubernetes.io/managed-by": "pulumi" };
+}
+
+/** `vllm serve` arguments. The API key is NOT here (it would show in `ps` and the pod spec): env VLLM_API_KEY. */
+export function vllmArgs(model: GpuModelConfig): string[] {
+  return [
+    model.model,
+    "--served-model-name",
+    model.servedModelName,
+    "--max-model-len",
+    String(model.maxModelLen),
+    "--gpu-memory-utilization",
+    String(model.gpuMemoryUtilization),
+    "--tensor-parallel-size",
+    String(model.tensorParallelSize),
+    "--port",
+    String(VLLM_PORT),
+    ...model.extraArgs,
+  ];
+}
+
+/** Seconds a pod may take from start to a healthy `/health`: model download on first start plus load. */
+export const STARTUP_BUDGET_SECONDS = 45 * 60;
+const STARTUP_PERIOD_SECONDS = 10;
+
+/** The pod template (exported for tests). */
+export function vllmPodSpec(model: GpuModelConfig, ctx: WorkloadContext): Record<string, unknown> {
+  const probe = { httpGet: { path: "/health", port: VLLM_PORT_NAME }, timeoutSeconds: 5 };
+  const env: Record<string, unknown>[] = [
+    { name: "HF_HOME", value: `${CACHE_MOUNT}/huggingface` },
+    // vLLM reads its API key from here: `/v1/*` then needs `Authorization: Bearer <key>`.
+    { name: "VLLM_API_KEY", valueFrom: { secretKeyRef: { name: API_KEY_SECRET.name, key: API_KEY_SECRET.key } } },
+    { name: "VLLM_NO_USAGE_STATS", value: "1" },
+    ...(ctx.hfToken ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } } }] : []),
+  ];
+  const gpus = String(model.tensorParallelSize);
+  const poolLabels = { ...ctx.gpuPool.labels, "ovh-llm/pool": ctx.gpuPool.name };
+  return {
+    // Long generations finish (or clients see a clean close) before the pod is killed.
+    terminationGracePeriodSeconds: 120,
+    enableServiceLinks: false,
+    automountServiceAccountToken: false,
+    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: Object.entries(poolLabels).map(([key, value]) => ({ key, operator: "In", values: [value] })) }],
+        },
+      },
+      // One replica per GPU node: a second pod on the same node would fight for the GPU memory.
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: podLabels(model) }, topologyKey: "kubernetes.io/hostname" }],
+      },
+    },
+    tolerations: ctx.gpuPool.taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
+    containers: [
+      {
+        name: "vllm",
+        image: model.image,
+        command: ["vllm", "serve"],
+        args: vllmArgs(model),
+        ports: [{ name: VLLM_PORT_NAME, containerPort: VLLM_PORT, protocol: "TCP" }],
+        env,
+        resources: { requests: { "nvidia.com/gpu": gpus }, limits: { "nvidia.com/gpu": gpus } },
+        // vLLM's image runs as root and writes caches under $HOME and /tmp: no runAsNonRoot/readOnlyRootFilesystem,
+        // but no privilege escalation and no capabilities.
+        securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+        startupProbe: { ...probe, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: STARTUP_BUDGET_SECONDS / STARTUP_PERIOD_SECONDS },
+        readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
+        livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 6 },
+        volumeMounts: [
+          { name: CACHE_VOLUME, mountPath: CACHE_MOUNT },
+          { name: "dshm", mountPath: "/dev/shm" },
+        ],
+      },
+    ],
+    // NCCL/PyTorch share memory between workers through /dev/shm (64 MiB by default in containers).
+    volumes: [{ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "16Gi" } }],
+  };
+}
+
+/** Per-replica model cache claim (the StatefulSet's volumeClaimTemplate). */
+export function cacheClaimTemplate(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: CACHE_VOLUME, namespace: ctx.namespace, labels: commonLabels(model) },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      ...(ctx.storageClass ? { storageClassName: ctx.storageClass } : {}),
+      resources: { requests: { storage: model.cacheSize } },
+    },
+  };
+}
+
+export function vllmStatefulSet(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
+  const claim = cacheClaimTemplate(model, ctx);
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: model.name, namespace: ctx.namespace, labels: commonLabels(model) },
+    spec: {
+      // KEDA owns the replica count after creation; this is the starting point.
+      replicas: Math.max(model.minReplicas, 1),
+      serviceName: model.name,
+      // Scale-up must not wait for the previous replica's slow model load.
+      podManagementPolicy: "Parallel",
+      selector: { matchLabels: podLabels(model) },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
+      persistentVolumeClaimRetentionPolicy: { whenScaled: "Retain", whenDeleted: "Delete" },
+      minReadySeconds: 10,
+      template: { metadata: { labels: commonLabels(model) }, spec: vllmPodSpec(model, ctx) },
+      volumeClaimTemplates: [{ metadata: { name: claim.metadata.name, labels: claim.metadata.labels }, spec: claim.spec }],
+    },
+  };
+}
+
+export function vllmService(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: model.name, namespace: ctx.namespace, labels: commonLabels(model) },
+    spec: {
+      type: "ClusterIP",
+      selector: podLabels(model),
+      // Port named `http`: the ServiceMonitor and the HTTPRoute refer to it.
+      ports: [{ name: VLLM_PORT_NAME, port: VLLM_PORT, targetPort: VLLM_PORT_NAME, protocol: "TCP", appProtocol: "http" }],
+    },
+  };
+}
+
+/** At most one replica down by voluntary disruption (node drains, upgrades). */
+export function vllmPodDisruptionBudget(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: model.name, namespace: ctx.namespace, labels: commonLabels(model) },
+    spec: { maxUnavailable: 1, selector: { matchLabels: podLabels(model) }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+  };
+}
+
+/** Only the Envoy proxies, the GPU cluster's Prometheus and (scale-to-zero) the KEDA interceptor reach vLLM. */
+export function vllmNetworkPolicy(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
+  const ns = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
+  const port = [{ protocol: "TCP", port: VLLM_PORT }];
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${model.name}-ingress`, namespace: ctx.namespace, labels: commonLabels(model) },
+    spec: {
+      podSelector: { matchLabels: podLabels(model) },
+      policyTypes: ["Ingress"],
+      ingress: [
+        { from: [{ namespaceSelector: ns(NAMESPACES.gateway), podSelector: { matchLabels: { ...ENVOY_PROXY_POD_LABELS } } }], ports: port },
+        { from: [{ namespaceSelector: ns(NAMESPACES.monitoring), podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } } }], ports: port },
+        // The 0.15 interceptor routes straight to pod IPs (directPodRouting), so it needs its own rule.
+        ...(ctx.scaleToZero ? [{ from: [{ namespaceSelector: ns(NAMESPACES.keda), podSelector: { matchLabels: { "app.kubernetes.io/component": "interceptor", "app.kubernetes.io/name": "http-add-on" } } }], ports: port }] : []),
+      ],
+    },
+  };
+}
+
+/** Scraped by the GPU cluster's Prometheus (label `release`); `service="vllm"` as the shared conventions require. */
+export function vllmServiceMonitor(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: { name: model.name, namespace: ctx.namespace, labels: { ...commonLabels(model), release: RELEASES.prometheus } },
+    spec: {
+      selector: { matchLabels: podLabels(model) },
+      namespaceSelector: { matchNames: [ctx.namespace] },
+      endpoints: [
+        {
+          port: VLLM_PORT_NAME,
+          path: "/metrics",
+          interval: "15s",
+          scrapeTimeout: "10s",
+          relabelings: [{ action: "replace", targetLabel: LABEL.service, replacement: VLLM_SERVICE }],
+        },
+      ],
+    },
+  };
+}
+
+/** Every per-model workload object, in apply order. */
+export function vllmWorkloadObjects(model: GpuModelConfig, ctx: WorkloadContext): K8sObject[] {
+  return [vllmService(model, ctx), vllmStatefulSet(model, ctx), vllmPodDisruptionBudget(model, ctx), vllmNetworkPolicy(model, ctx), vllmServiceMonitor(model, ctx)];
+}
