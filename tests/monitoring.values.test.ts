@@ -1,0 +1,258 @@
+import { strict as assert } from "assert";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { alertmanagerConfig, RECEIVER } from "../components/monitoring/alertmanager";
+import { additionalScrapeConfigsYaml, dashboardConfigMaps } from "../components/monitoring/manifests";
+import { grafanaPortForwardCommand, inClusterUrls, monitoringNames } from "../components/monitoring/names";
+import { COMMENTED_UPSTREAM_VALUES, FREE_FORM_VALUES, kubePrometheusStackValues } from "../components/monitoring/values";
+import type { RemoteScrapeTarget } from "../components/observability/scrape";
+import { readStackFile } from "../config/stackFile";
+import { monitoringSchema, parseConfig, type MonitoringConfig } from "../config/schema";
+
+const UPSTREAM = path.resolve(__dirname, "../../shared/upstream/chart-values");
+const KPS_FILE = path.join(UPSTREAM, "kube-prometheus-stack-88.5.3.yaml");
+const GRAFANA_FILE = path.join(UPSTREAM, "grafana-12.11.1.yaml");
+
+const monitoring = (raw: Record<string, unknown> = {}): MonitoringConfig => monitoringSchema.parse(raw);
+const stackMonitoring = (stack: string): MonitoringConfig => parseConfig(readStackFile(stack).projectConfig).monitoring!;
+const valuesOf = (config: MonitoringConfig, scrapeCredentialSecrets: string[] = []) =>
+  kubePrometheusStackValues(config, { environment: "test", names: monitoringNames(config), scrapeCredentialSecrets });
+
+/** Every leaf path of a values object (arrays are leaves: the chart takes them whole). */
+function leafPaths(v: unknown, prefix = ""): string[] {
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0)
+    return Object.entries(v).flatMap(([k, x]) => leafPaths(x, prefix ? `${prefix}.${k}` : k));
+  return [prefix];
+}
+
+function has(doc: unknown, dotted: string): boolean {
+  let v: unknown = doc;
+  for (const k of dotted.split(".")) {
+    if (v === null || typeof v !== "object" || !(k in (v as object))) return false;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return true;
+}
+
+/** A fully featured config: every optional part on, so every path the builder can set is produced. */
+const EVERYTHING = monitoring({
+  releaseName: "obs",
+  namespace: "observability",
+  retention: "30d",
+  retentionSize: "90GB",
+  scrapeInterval: "30s",
+  storageClass: "csi-cinder-classic",
+  prometheusStorage: "100Gi",
+  alertmanagerStorage: "5Gi",
+  grafanaStorage: "3Gi",
+  prometheusReplicas: 2,
+  grafana: { exposure: "LoadBalancer", sourceRanges: ["203.0.113.0/24", "198.51.100.7/32"] },
+  alerting: {
+    webhook: true,
+    slackChannel: "#llm-alerts",
+    email: { to: "oncall@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" },
+  },
+  remoteWrite: { enabled: true, url: "https://mimir.example.com/api/v1/push", tenant: "llm-prod", username: "prometheus" },
+});
+
+describe("monitoring values (kube-prometheus-stack 88.5.3)", () => {
+  it("puts each config choice at its values path", () => {
+    const v = valuesOf(EVERYTHING, ["ai-deploy-token"]);
+    const spec = v.prometheus.prometheusSpec;
+    assert.equal(v.fullnameOverride, "obs");
+    assert.deepEqual([spec.retention, spec.retentionSize, spec.scrapeInterval, spec.replicas], ["30d", "90GB", "30s", 2]);
+    assert.deepEqual(spec.externalLabels, { environment: "test" });
+    const claim = (size: string) => ({
+      volumeClaimTemplate: { spec: { storageClassName: "csi-cinder-classic", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } },
+    });
+    assert.deepEqual(spec.storageSpec, claim("100Gi"));
+    assert.deepEqual(v.alertmanager.alertmanagerSpec.storage, claim("5Gi"));
+    assert.deepEqual(v.grafana.persistence, { enabled: true, type: "pvc", storageClassName: "csi-cinder-classic", accessModes: ["ReadWriteOnce"], size: "3Gi" });
+    assert.equal(v.nodeExporter.enabled, true);
+    assert.equal(v.kubeStateMetrics.enabled, true);
+    assert.equal(v.crds.enabled, true);
+  });
+
+  it("selects every ServiceMonitor, PodMonitor and PrometheusRule, labelled or not", () => {
+    const spec = valuesOf(monitoring()).prometheus.prometheusSpec;
+    for (const kind of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) assert.equal(spec[`${kind}SelectorNilUsesHelmValues`], false, kind);
+    // A selector of our own would undo "select all".
+    assert.equal(spec.serviceMonitorSelector, undefined);
+    assert.equal(spec.ruleSelector, undefined);
+  });
+
+  it("reads remote scrape jobs from the Secret we create and mounts each credential Secret", () => {
+    const config = monitoring();
+    const spec = valuesOf(config, ["ai-deploy-token", "gpu-federate"]).prometheus.prometheusSpec;
+    assert.deepEqual(spec.additionalScrapeConfigsSecret, { enabled: true, name: "kps-additional-scrape-configs", key: "scrape-configs.yaml" });
+    assert.equal(spec.additionalScrapeConfigs, undefined, "additionalScrapeConfigs and the Secret form are exclusive");
+    assert.deepEqual(spec.secrets, ["ai-deploy-token", "gpu-federate"]);
+  });
+
+  it("gives Grafana its admin from an existing Secret and never a password value", () => {
+    const v = valuesOf(EVERYTHING);
+    assert.deepEqual(v.grafana.admin, { existingSecret: "obs-grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+    const paths = leafPaths(v);
+    assert.deepEqual(paths.filter((p) => /password/i.test(p) && !p.endsWith("passwordKey") && !p.includes("auth_password_file") && !p.includes("basicAuth.password")), []);
+    assert.equal(v.grafana.adminPassword, undefined);
+  });
+
+  it("keeps the kube-prometheus-stack Prometheus datasource and the dashboard sidecar on", () => {
+    const sidecar = valuesOf(monitoring()).grafana.sidecar;
+    assert.deepEqual(sidecar.datasources, { enabled: true, defaultDatasourceEnabled: true, isDefaultDatasource: true });
+    assert.deepEqual(sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
+  });
+
+  it("exposes Grafana as ClusterIP by default and as a source-restricted LoadBalancer when asked", () => {
+    assert.deepEqual(valuesOf(monitoring()).grafana.service, { type: "ClusterIP" });
+    assert.deepEqual(valuesOf(EVERYTHING).grafana.service, { type: "LoadBalancer", loadBalancerSourceRanges: ["203.0.113.0/24", "198.51.100.7/32"] });
+    assert.throws(() => monitoring({ grafana: { exposure: "LoadBalancer" } }), /at least one CIDR/);
+  });
+
+  it("remote-writes only when enabled, with the tenant header and basic auth from the remote-write Secret", () => {
+    assert.equal(valuesOf(stackMonitoring("dev")).prometheus.prometheusSpec.remoteWrite, undefined);
+    assert.deepEqual(valuesOf(EVERYTHING).prometheus.prometheusSpec.remoteWrite, [
+      {
+        url: "https://mimir.example.com/api/v1/push",
+        headers: { "X-Scope-OrgID": "llm-prod" },
+        basicAuth: { username: { name: "obs-remote-write", key: "username" }, password: { name: "obs-remote-write", key: "password" } },
+      },
+    ]);
+    const anonymous = monitoring({ remoteWrite: { enabled: true, url: "https://mimir.example.com/api/v1/push" } });
+    assert.deepEqual(valuesOf(anonymous).prometheus.prometheusSpec.remoteWrite, [{ url: "https://mimir.example.com/api/v1/push" }]);
+  });
+
+  it("follows the stack files: dev small on ClusterIP, prod two replicas behind a restricted LoadBalancer with a webhook", () => {
+    const dev = valuesOf(stackMonitoring("dev"));
+    assert.deepEqual([dev.prometheus.prometheusSpec.retention, dev.prometheus.prometheusSpec.retentionSize, dev.grafana.service.type], ["7d", "18GB", "ClusterIP"]);
+    assert.deepEqual(dev.alertmanager.alertmanagerSpec.secrets, []);
+    const prod = valuesOf(stackMonitoring("prod"));
+    assert.deepEqual([prod.prometheus.prometheusSpec.replicas, prod.grafana.service.type], [2, "LoadBalancer"]);
+    assert.deepEqual(prod.alertmanager.alertmanagerSpec.secrets, ["kps-alert-receivers"]);
+  });
+
+  it("sets only values paths that exist in the pinned charts' default values (or documented free-form maps)", () => {
+    const kps = yaml.load(fs.readFileSync(KPS_FILE, "utf8"));
+    const grafana = yaml.load(fs.readFileSync(GRAFANA_FILE, "utf8"));
+    const rawText = { kps: fs.readFileSync(KPS_FILE, "utf8"), grafana: fs.readFileSync(GRAFANA_FILE, "utf8") };
+    const checked: string[] = [];
+    const missing: string[] = [];
+    for (const p of leafPaths(valuesOf(EVERYTHING, ["x"]))) {
+      if (FREE_FORM_VALUES.some((f) => p === f || p.startsWith(`${f}.`))) {
+        assert.ok(has(kps, FREE_FORM_VALUES.find((f) => p === f || p.startsWith(`${f}.`))!), `free-form root of ${p} must exist upstream`);
+        continue;
+      }
+      checked.push(p);
+      const sub = p.startsWith("grafana.") ? p.slice("grafana.".length) : undefined;
+      if (has(kps, p) || (sub !== undefined && has(grafana, sub))) continue;
+      if ((COMMENTED_UPSTREAM_VALUES as readonly string[]).includes(p)) {
+        const leaf = p.split(".").pop()!;
+        const parent = p.split(".").slice(0, -1).join(".");
+        const inGrafana = sub !== undefined && has(grafana, sub.split(".").slice(0, -1).join("."));
+        assert.ok(has(kps, parent) || inGrafana, `parent of ${p} must exist upstream`);
+        assert.match(inGrafana ? rawText.grafana : rawText.kps, new RegExp(`^\\s*#\\s*${leaf}:`, "m"), `${p} must be documented (commented) upstream`);
+        continue;
+      }
+      missing.push(p);
+    }
+    assert.deepEqual(missing, []);
+    assert.ok(checked.length > 30, `walked only ${checked.length} paths`);
+  });
+
+  it("refuses a release name kube-prometheus-stack would truncate", () => {
+    assert.throws(() => monitoringNames(monitoring({ releaseName: "a-very-long-monitoring-release" })), /longer than 26/);
+  });
+
+  it("derives in-cluster URLs and the port-forward command from the release", () => {
+    const names = monitoringNames(monitoring({ releaseName: "obs", namespace: "observability" }));
+    assert.deepEqual(inClusterUrls(names), { prometheus: "http://obs-prometheus.observability.svc:9090", alertmanager: "http://obs-alertmanager.observability.svc:9093" });
+    assert.equal(grafanaPortForwardCommand(names), "kubectl port-forward -n observability svc/obs-grafana 3000:80");
+  });
+});
+
+describe("alertmanager routing", () => {
+  const receiver = (config: Record<string, any>, name: string) => (config.receivers as any[]).find((r) => r.name === name);
+  const route = (config: Record<string, any>, severity: string) => (config.route.routes as any[]).find((r) => r.matchers.includes(`severity = "${severity}"`));
+
+  it("sends critical alerts to every channel quickly and warnings to chat channels less often", () => {
+    const config = alertmanagerConfig(EVERYTHING.alerting, "obs-alert-receivers");
+    const dir = "/etc/alertmanager/secrets/obs-alert-receivers";
+    const critical = receiver(config, RECEIVER.critical);
+    assert.deepEqual(critical.webhook_configs, [{ url_file: `${dir}/webhook-url`, send_resolved: true }]);
+    assert.deepEqual(critical.slack_configs, [{ channel: "#llm-alerts", api_url_file: `${dir}/slack-api-url`, send_resolved: true }]);
+    assert.equal(critical.email_configs[0].auth_password_file, `${dir}/smtp-password`);
+    assert.equal(critical.email_configs[0].to, "oncall@example.com");
+    const warning = receiver(config, RECEIVER.warning);
+    assert.ok(warning.webhook_configs && warning.slack_configs);
+    assert.equal(warning.email_configs, undefined, "e-mail is for critical alerts when a chat channel exists");
+    const [crit, warn] = [route(config, "critical"), route(config, "warning")];
+    assert.equal(crit.receiver, RECEIVER.critical);
+    assert.equal(warn.receiver, RECEIVER.warning);
+    const seconds = (d: string) => Number(d.slice(0, -1)) * { s: 1, m: 60, h: 3600 }[d.slice(-1) as "s" | "m" | "h"];
+    assert.ok(seconds(crit.repeat_interval) < seconds(warn.repeat_interval));
+    assert.ok(seconds(crit.group_wait) < seconds(warn.group_wait));
+    assert.equal(config.route && (config.route as any).receiver, RECEIVER.none);
+  });
+
+  it("holds no credential: only *_file references", () => {
+    const config = alertmanagerConfig(EVERYTHING.alerting, "s");
+    const keys = leafPaths(config).map((p) => p.split(".").pop());
+    for (const inline of ["url", "api_url", "auth_password", "smtp_auth_password", "slack_api_url"]) assert.ok(!keys.includes(inline), inline);
+    assert.doesNotMatch(JSON.stringify(config), /https?:\/\//);
+  });
+
+  it("mails warnings when e-mail is the only channel, and routes to nowhere when none is configured", () => {
+    const emailOnly = alertmanagerConfig(monitoring({ alerting: { email: EVERYTHING.alerting.email } }).alerting, "s");
+    assert.ok(receiver(emailOnly, RECEIVER.warning).email_configs);
+    const none = alertmanagerConfig(monitoring().alerting, "s");
+    assert.deepEqual(receiver(none, RECEIVER.critical), { name: RECEIVER.critical });
+  });
+});
+
+describe("remote scrape configs and dashboards", () => {
+  const target: RemoteScrapeTarget = {
+    jobName: "ai-deploy-vllm",
+    host: "0123.app.gra.ai.cloud.ovh.net",
+    metricsPath: "/metrics",
+    auth: { type: "bearer" },
+    secretName: "ai-deploy-token",
+    secretKey: "token",
+    labels: { service: "vllm" },
+  };
+
+  it("renders one job per target reading the token from the mounted Secret, and promtool accepts it", () => {
+    const rendered = additionalScrapeConfigsYaml([target, { ...target, jobName: "gpu", secretName: "gpu-basic", auth: { type: "basic", username: "prom" } }], "15s");
+    const jobs = yaml.load(rendered) as any[];
+    assert.deepEqual(jobs[0].authorization, { type: "Bearer", credentials_file: "/etc/prometheus/secrets/ai-deploy-token/token" });
+    assert.deepEqual(jobs[1].basic_auth, { username: "prom", password_file: "/etc/prometheus/secrets/gpu-basic/token" });
+
+    const promtool = spawnSync("promtool", ["--version"]);
+    assert.ok(!promtool.error, "promtool not found: run npm run setup");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mon-scrape-"));
+    try {
+      const file = path.join(dir, "prometheus.yml");
+      fs.writeFileSync(file, yaml.dump({ scrape_configs: jobs }));
+      execFileSync("promtool", ["check", "config", "--syntax-only", file], { stdio: "pipe" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects targets that would collide in Prometheus or Kubernetes", () => {
+    assert.throws(() => additionalScrapeConfigsYaml([target, { ...target, secretName: "other" }], "15s"), /job name/);
+    assert.throws(() => additionalScrapeConfigsYaml([target, { ...target, jobName: "other" }], "15s"), /share the Secret/);
+    assert.throws(() => additionalScrapeConfigsYaml([{ ...target, secretName: "Bad_Name" }], "15s"), /not a Kubernetes object name/);
+    assert.equal(additionalScrapeConfigsYaml([], "15s").trim(), "[]");
+  });
+
+  it("puts each dashboard in its own ConfigMap under its file name", () => {
+    const maps = dashboardConfigMaps({ "vLLM_Application.json": { title: "a" }, "gpu.json": { title: "b" } });
+    assert.deepEqual(maps.map((m) => m.slug), ["vllm-application", "gpu"]);
+    assert.deepEqual(JSON.parse(maps[0].data["vLLM_Application.json"]), { title: "a" });
+    assert.throws(() => dashboardConfigMaps({ "x.json": { big: "y".repeat(1024 * 1024) } }), /ConfigMap limit/);
+    assert.throws(() => dashboardConfigMaps({ "no extension": {} }), /\.json/);
+  });
+});
