@@ -68,7 +68,7 @@ function validateProbe(p: unknown, where: string): void {
   for (const k of PROBE_KEYS.slice(1)) if (probe[k] !== undefined) num(probe[k], `${where}.${k}`);
 }
 
-function validateScaling(s: unknown): void {
+export function validateScaling(s: unknown): void {
   const strategy = only(s, ["fixed", "automatic"], "scalingStrategy");
   if (strategy.fixed && strategy.automatic) throw new BadRequest("scalingStrategy: fixed conflicts with automatic");
   if (strategy.fixed) num(only(strategy.fixed, ["replicas"], "scalingStrategy.fixed").replicas, "scalingStrategy.fixed.replicas", 1, 10);
@@ -111,7 +111,7 @@ function validateEnv(e: unknown): void {
   });
 }
 
-function validateAppSpec(body: unknown): Record<string, any> {
+export function validateAppSpec(body: unknown): Record<string, any> {
   const spec = only(body, APP_KEYS, "AppSpecInput");
   for (const k of ["name", "image", "region", "resources"]) if (spec[k] === undefined) throw new BadRequest(`AppSpecInput.${k}: required`);
   oneOf(spec.region, REGIONS, "region");
