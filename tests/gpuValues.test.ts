@@ -1,0 +1,118 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { dcgmMetricsCsv } from "../components/observability/dcgm";
+import { RELEASES } from "../components/gpu/layout";
+import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues } from "../components/gpu/values";
+
+const CHART_VALUES = path.resolve(__dirname, "../../shared/upstream/chart-values");
+
+function upstream(file: string): { parsed: unknown; text: string } {
+  const full = path.join(CHART_VALUES, file);
+  assert.ok(fs.existsSync(full), `missing upstream values ${full}`);
+  const text = fs.readFileSync(full, "utf8");
+  return { parsed: yaml.load(text), text };
+}
+
+/** Leaf paths of a values object; free-form prefixes stop the descent (their content is not chart schema). */
+function leafPaths(v: unknown, freeForm: readonly string[], prefix = ""): string[] {
+  if (prefix && freeForm.includes(prefix)) return [prefix];
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0)
+    return Object.entries(v).flatMap(([k, x]) => leafPaths(x, freeForm, prefix ? `${prefix}.${k}` : k));
+  return [prefix];
+}
+
+function existsIn(root: unknown, dotted: string): boolean {
+  let v: unknown = root;
+  for (const k of dotted.split(".")) {
+    if (v === null || typeof v !== "object" || !(k in (v as object))) return false;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return true;
+}
+
+interface Case {
+  chart: string;
+  file: string;
+  values: Record<string, unknown>;
+  /** Free-form maps: the chart passes them through, so only the key itself must exist. */
+  freeForm?: string[];
+  /** Keys documented only in comments of the upstream file (with the comment text that documents them). */
+  documented?: Record<string, RegExp>;
+}
+
+const CASES: Case[] = [
+  {
+    chart: "gpu-operator v26.7.0",
+    file: "gpu-operator-v26.7.0.yaml",
+    values: gpuOperatorValues({ gpuDriverVersion: "595.91.07" }, { dcgmMetricsCsv: dcgmMetricsCsv() }),
+    freeForm: ["dcgmExporter.serviceMonitor.additionalLabels"],
+    documented: { "dcgmExporter.config": /# config:\n\s*# name: .*\n\s*# create: true\n\s*# data:/ },
+  },
+  {
+    chart: "cert-manager v1.21.1",
+    file: "cert-manager-v1.21.1.yaml",
+    values: certManagerValues(),
+    freeForm: ["config"],
+  },
+  { chart: "gateway-helm v1.9.0", file: "gateway-helm-v1.9.0.values.tmpl.yaml", values: envoyGatewayValues() },
+  { chart: "keda 2.20.2", file: "keda-2.20.2.yaml", values: kedaValues() },
+  { chart: "keda-add-ons-http 0.15.0", file: "keda-add-ons-http-0.15.0.yaml", values: kedaHttpAddOnValues() },
+  {
+    chart: "kube-prometheus-stack 88.5.3",
+    file: "kube-prometheus-stack-88.5.3.yaml",
+    values: gpuPrometheusValues(),
+    freeForm: ["prometheus.prometheusSpec.resources"],
+  },
+];
+
+describe("GPU cluster: Helm values exist in the pinned charts", () => {
+  for (const c of CASES) {
+    it(`${c.chart}: every values path we set is in the upstream defaults`, () => {
+      const { parsed, text } = upstream(c.file);
+      const documented = c.documented ?? {};
+      const paths = leafPaths(c.values, [...(c.freeForm ?? []), ...Object.keys(documented)]);
+      assert.ok(paths.length > 0);
+      const missing = paths.filter((p) => {
+        if (p in documented) return !documented[p].test(text);
+        return !existsIn(parsed, p);
+      });
+      assert.deepEqual(missing, [], `${c.chart}: not in ${c.file}`);
+    });
+  }
+
+  it("the path check catches a values path that does not exist (operator.defaultRuntime, removed upstream)", () => {
+    const { parsed } = upstream("gpu-operator-v26.7.0.yaml");
+    assert.equal(existsIn(parsed, "operator.defaultRuntime"), false);
+    assert.equal(existsIn(parsed, "validator.driver.enable"), false);
+  });
+
+  it("cert-manager: the Gateway API shim is enabled the way v1.21.1 documents it, with the CRDs", () => {
+    const { text } = upstream("cert-manager-v1.21.1.yaml");
+    assert.match(text, /#\s+gatewayAPI:\n#\s+enabled: true/);
+    const v = certManagerValues() as any;
+    assert.equal(v.crds.enabled, true);
+    assert.equal(v.config.gatewayAPI.enabled, true);
+  });
+
+  it("gpu-operator: driver from config, DCGM ServiceMonitor selected by our Prometheus with pod labels kept, GFD on", () => {
+    const v = gpuOperatorValues({ gpuDriverVersion: "580.95.05" }) as any;
+    assert.equal(v.driver.version, "580.95.05");
+    assert.deepEqual(v.dcgmExporter.serviceMonitor.additionalLabels, { release: RELEASES.prometheus });
+    assert.equal(v.dcgmExporter.serviceMonitor.honorLabels, true);
+    assert.equal(v.gfd.enabled, true);
+    assert.equal(v.dcgmExporter.config, undefined, "no CSV given: keep the exporter's default list");
+    const withCsv = gpuOperatorValues({ gpuDriverVersion: "595.91.07" }, { dcgmMetricsCsv: dcgmMetricsCsv() }) as any;
+    assert.equal(withCsv.dcgmExporter.config.create, true);
+    assert.match(withCsv.dcgmExporter.config.data, /DCGM_FI_DEV_ECC_DBE_VOL_TOTAL/);
+  });
+
+  it("the GPU cluster's Prometheus is small: no Grafana/Alertmanager, short retention, fixed service name", () => {
+    const v = gpuPrometheusValues() as any;
+    assert.equal(v.fullnameOverride, RELEASES.prometheus);
+    assert.equal(v.grafana.enabled, false);
+    assert.equal(v.alertmanager.enabled, false);
+    assert.match(v.prometheus.prometheusSpec.retention, /^\d+[hd]$/);
+  });
+});
