@@ -26,7 +26,10 @@ export interface PromRuleGroup {
 
 export type Severity = "critical" | "warning";
 
-/** One alert, with what tests and docs need besides the rule itself. */
+/**
+ * One alert, with what tests and docs need besides the rule itself. Annotations use only `{{ $labels.* }}`
+ * templates (thresholds are filled in here), so promtool tests can state the exact expected annotations.
+ */
 export interface AlertDefinition {
   alert: string;
   severity: Severity;
@@ -59,56 +62,56 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
     {
       alert: "VllmTtftP95High", severity: "warning", group: "vllm", for: "10m", thresholdKey: "ttftP95Seconds",
       ...above(latencyQuantileRecord("ttft", 0.95), t.ttftP95Seconds),
-      summary: "vLLM time to first token p95 above {{ $value | humanizeDuration }} for {{ $labels.model_name }}",
+      summary: `vLLM time to first token p95 above ${t.ttftP95Seconds}s for {{ $labels.model_name }}`,
       description: `p95 TTFT over ${RULE_WINDOW} exceeds ${t.ttftP95Seconds}s: requests queue or prefill is slow. Check queue depth, KV cache and replica count.`,
     },
     {
       alert: "VllmTtftP99High", severity: "critical", group: "vllm", for: "5m", thresholdKey: "ttftP99Seconds",
       ...above(latencyQuantileRecord("ttft", 0.99), t.ttftP99Seconds),
-      summary: "vLLM time to first token p99 at {{ $value | humanizeDuration }} for {{ $labels.model_name }}",
+      summary: `vLLM time to first token p99 above ${t.ttftP99Seconds}s for {{ $labels.model_name }}`,
       description: `p99 TTFT over ${RULE_WINDOW} exceeds ${t.ttftP99Seconds}s: users wait too long for the first token.`,
     },
     {
       alert: "VllmE2eLatencyP99High", severity: "warning", group: "vllm", for: "10m", thresholdKey: "e2eP99Seconds",
       ...above(latencyQuantileRecord("e2e", 0.99), t.e2eP99Seconds),
-      summary: "vLLM end-to-end latency p99 at {{ $value | humanizeDuration }} for {{ $labels.model_name }}",
+      summary: `vLLM end-to-end latency p99 above ${t.e2eP99Seconds}s for {{ $labels.model_name }}`,
       description: `p99 end-to-end request latency over ${RULE_WINDOW} exceeds ${t.e2eP99Seconds}s.`,
     },
     {
       alert: "VllmInterTokenLatencyP99High", severity: "warning", group: "vllm", for: "10m", thresholdKey: "itlP99Seconds",
       ...above(latencyQuantileRecord("itl", 0.99), t.itlP99Seconds),
-      summary: "vLLM inter-token latency p99 at {{ $value | humanizeDuration }} for {{ $labels.model_name }}",
+      summary: `vLLM inter-token latency p99 above ${t.itlP99Seconds}s for {{ $labels.model_name }}`,
       description: `p99 inter-token latency over ${RULE_WINDOW} exceeds ${t.itlP99Seconds}s: decoding is slow (batch too large, preemptions or GPU throttling).`,
     },
     {
       alert: "VllmSlowRequestsPresent", severity: "warning", group: "vllm", for: "1m", thresholdKey: "slowRequestSeconds",
       // increase() extrapolates, so "at least one request" is > 0.5 rather than > 0.
       signal: slowSignal, expr: `(${slowSignal}) > 0.5`,
-      summary: "{{ $value | humanize }} vLLM requests slower than " + `${t.slowRequestSeconds}s for {{ $labels.model_name }}`,
+      summary: `vLLM requests slower than ${t.slowRequestSeconds}s for {{ $labels.model_name }}`,
       description: `Requests took longer than ${t.slowRequestSeconds}s end to end in the last ${RULE_WINDOW}.`,
     },
     {
       alert: "VllmKvCacheNearFull", severity: "warning", group: "vllm", for: "5m", thresholdKey: "kvCacheUsageRatio",
       ...above(VLLM.kvCacheUsage.name, t.kvCacheUsageRatio),
-      summary: "vLLM KV cache {{ $value | humanizePercentage }} full on {{ $labels.instance }} ({{ $labels.model_name }})",
+      summary: `vLLM KV cache above ${pct(t.kvCacheUsageRatio)} on {{ $labels.instance }} ({{ $labels.model_name }})`,
       description: `KV cache usage above ${pct(t.kvCacheUsageRatio)}: new requests wait and running ones get preempted. Add replicas or lower max-num-seqs.`,
     },
     {
       alert: "VllmQueueDepthHigh", severity: "warning", group: "vllm", for: "5m", thresholdKey: "queueDepthPerReplica",
       ...above(RECORD.queueDepthPerReplica, t.queueDepthPerReplica),
-      summary: "{{ $value | humanize }} requests waiting per vLLM replica for {{ $labels.model_name }}",
+      summary: `More than ${t.queueDepthPerReplica} requests waiting per vLLM replica for {{ $labels.model_name }}`,
       description: `More than ${t.queueDepthPerReplica} queued requests per replica: autoscaling is at its maximum or too slow.`,
     },
     {
       alert: "VllmPreemptionRateHigh", severity: "warning", group: "vllm", for: "5m", thresholdKey: "preemptionsPerSecond",
       ...above(RECORD.preemptionRate, t.preemptionsPerSecond),
-      summary: "vLLM preempts {{ $value | humanize }} requests/s for {{ $labels.model_name }}",
+      summary: `vLLM preempts more than ${t.preemptionsPerSecond} requests/s for {{ $labels.model_name }}`,
       description: `More than ${t.preemptionsPerSecond} preemptions/s: the KV cache is too small for the load.`,
     },
     {
       alert: "VllmHttp5xxRatioHigh", severity: "critical", group: "vllm", for: "5m", thresholdKey: "http5xxRatio",
       ...above(RECORD.http5xxRatio, t.http5xxRatio),
-      summary: "{{ $value | humanizePercentage }} of vLLM HTTP responses are 5xx ({{ $labels.job }})",
+      summary: `More than ${pct(t.http5xxRatio)} of vLLM HTTP responses are 5xx ({{ $labels.job }})`,
       description: `More than ${pct(t.http5xxRatio)} of requests fail with a server error.`,
     },
     {
@@ -136,13 +139,13 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
     {
       alert: "GpuTemperatureHigh", severity: "warning", group: "gpu", for: "5m", thresholdKey: "gpuTemperatureCelsius",
       ...above(DCGM.gpuTemp.name, t.gpuTemperatureCelsius),
-      summary: "GPU {{ $labels.gpu }} on {{ $labels.hostname }} at {{ $value }}°C",
+      summary: `GPU {{ $labels.gpu }} on {{ $labels.hostname }} above ${t.gpuTemperatureCelsius}°C`,
       description: `GPU temperature above ${t.gpuTemperatureCelsius}°C: the GPU will throttle its clocks.`,
     },
     {
       alert: "GpuMemoryNearFull", severity: "warning", group: "gpu", for: "10m", thresholdKey: "gpuMemoryUsedRatio",
       ...above(`${DCGM.fbUsed.name} / ${fbTotal}`, t.gpuMemoryUsedRatio),
-      summary: "GPU {{ $labels.gpu }} on {{ $labels.hostname }} memory {{ $value | humanizePercentage }} used",
+      summary: `GPU {{ $labels.gpu }} on {{ $labels.hostname }} memory above ${pct(t.gpuMemoryUsedRatio)} used`,
       description: `GPU framebuffer above ${pct(t.gpuMemoryUsedRatio)} (vLLM reserves --gpu-memory-utilization, 0.9 by default): another process shares the GPU, or the setting is too high.`,
     },
     {
