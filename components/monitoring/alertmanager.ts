@@ -6,6 +6,7 @@
  * Slack `api_url_file` and e-mail `auth_password_file` (config/notifiers.go).
  */
 import type { MonitoringConfig } from "../../config/schema";
+import { LABEL } from "../observability/conventions";
 import { ALERTMANAGER_SECRETS_DIR } from "./names";
 
 type Alerting = MonitoringConfig["alerting"];
@@ -28,7 +29,7 @@ export const ROUTE_TIMING = {
 } as const;
 
 /** Labels that make two alerts "the same problem" for grouping and inhibition. */
-const SAME_PROBLEM = ["alertname", "environment", "namespace", "model_name"];
+const SAME_PROBLEM = ["alertname", LABEL.environment, LABEL.namespace, LABEL.modelName];
 
 /** The credentials the configured receivers need (the keys of the receivers Secret). */
 export function neededReceiverCredentials(alerting: Alerting): ReceiverCredential[] {

@@ -5,6 +5,7 @@
  * in these values: they are stored in Helm's release Secret and in Pulumi state in clear.
  */
 import type { MonitoringConfig } from "../../config/schema";
+import { LABEL } from "../observability/conventions";
 import { alertmanagerConfig, neededReceiverCredentials } from "./alertmanager";
 import type { MonitoringNames } from "./names";
 
@@ -17,9 +18,6 @@ export const GRAFANA_ADMIN_USER = "admin";
 
 /** Keys of the remote-write Secret (`remoteWrite[].basicAuth` SecretKeySelectors). */
 export const REMOTE_WRITE_KEYS = { username: "username", password: "password" } as const;
-
-/** Label of the external label carrying the environment on every series and alert sent out. */
-export const ENVIRONMENT_LABEL = "environment";
 
 /**
  * Values paths below which we set keys the chart does not list: free-form maps (Alertmanager config, label maps)
@@ -113,7 +111,7 @@ export function kubePrometheusStackValues(config: MonitoringConfig, opts: KpsVal
         retention: config.retention,
         ...(config.retentionSize ? { retentionSize: config.retentionSize } : {}),
         scrapeInterval: config.scrapeInterval,
-        externalLabels: { [ENVIRONMENT_LABEL]: opts.environment },
+        externalLabels: { [LABEL.environment]: opts.environment },
         storageSpec: claim(config.storageClass, config.prometheusStorage),
         ...SELECT_ALL,
         additionalScrapeConfigsSecret: { enabled: true, name: names.scrapeConfigsSecret, key: names.scrapeConfigsKey },
