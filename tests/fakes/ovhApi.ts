@@ -186,6 +186,11 @@ export class FakeOvhApi {
     this.failures.set(name, message);
   }
 
+  /** Apps that exist for the user (not DELETING/DELETED). */
+  liveApps(): FakeApp[] {
+    return [...this.apps.values()].filter((a) => !["DELETING", "DELETED", "GONE"].includes(a.status.state));
+  }
+
   /** How many requests matched method and path (faulted ones included). */
   count(method: string, path: RegExp): number {
     return this.calls.filter((c) => c.method === method && path.test(c.path)).length;
@@ -369,7 +374,7 @@ export class FakeOvhApi {
       else if (app.reads >= this.pollsToDeleted) s.state = "DELETED";
       return;
     }
-    if (s.state === "RUNNING" || s.state === "FAILED") return;
+    if (s.state !== "QUEUED" && s.state !== "INITIALIZING") return; // RUNNING, SCALING, FAILED, ... stay
     if (app.reads >= this.pollsToRunning) {
       if (app.failWith) {
         s.state = "FAILED";
