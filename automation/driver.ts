@@ -1,0 +1,43 @@
+/**
+ * The seam between the automation logic and the Pulumi CLI: everything the module needs from a stack. The real
+ * implementation (localDriver.ts) is a thin adapter over the Automation API's LocalWorkspace; tests use a fake.
+ */
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+
+export interface ProgressCallbacks {
+  /** Each chunk of the CLI's human-readable output. */
+  onOutput?: (text: string) => void;
+  /** Structured engine events (resource pre/outputs, diagnostics, summary). */
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/** A stack output as the backend stores it. */
+export interface StoredOutput {
+  value: unknown;
+  secret: boolean;
+}
+
+/** Counts of resource operations by kind (`create`, `update`, `same`, `delete`, ...). */
+export type ChangeSummary = Record<string, number>;
+
+export interface StackDriver {
+  /** Writes plain (non-secret) config keys to the stack; structured values stay structured in Pulumi.<stack>.yaml. */
+  setConfig(values: Record<string, unknown>): Promise<void>;
+  up(callbacks: ProgressCallbacks): Promise<{ summary: ChangeSummary; outputs: Record<string, StoredOutput> }>;
+  preview(callbacks: ProgressCallbacks): Promise<{ summary: ChangeSummary }>;
+  destroy(callbacks: ProgressCallbacks): Promise<{ summary: ChangeSummary }>;
+  outputs(): Promise<Record<string, StoredOutput>>;
+}
+
+export interface DriverSettings {
+  stack: string;
+  /** Directory with Pulumi.yaml (the repository root). */
+  workDir: string;
+  backendUrl: string;
+  /** Environment for the CLI (backend URL, passphrase, OVH credentials, PATH). */
+  envVars: Record<string, string>;
+  /** `create`: create the stack when missing (deploy/preview); `select`: it must exist (outputs/destroy). */
+  mode: "create" | "select";
+}
+
+export type DriverFactory = (settings: DriverSettings) => Promise<StackDriver>;
