@@ -118,7 +118,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
     return { inputs: news, failures };
   }
 
-  async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult<AppOutputs>> {
+  async create(inputs: AppInputs): Promise<{ id: string; outs: AppOutputs }> {
     const client = this.client();
     const name = inputs.body.name;
     let app = await this.findByName(client, inputs.serviceName, name);
@@ -201,7 +201,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
     return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && olds.body.name === news.body.name };
   }
 
-  async update(id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult<AppOutputs>> {
+  async update(id: string, olds: AppOutputs, news: AppInputs): Promise<{ outs: AppOutputs }> {
     const client = this.client();
     const path = `${appsPath(news.serviceName)}/${id}`;
     const specChanged = !same(updateInput(olds.body), updateInput(news.body)) || (olds.hfToken ?? "") !== (news.hfToken ?? "");
@@ -296,7 +296,7 @@ export class TokenProvider extends OvhDynamicProvider implements pulumi.dynamic.
     return { inputs: news, failures };
   }
 
-  async create(inputs: TokenInputs): Promise<pulumi.dynamic.CreateResult<TokenOutputs>> {
+  async create(inputs: TokenInputs): Promise<{ id: string; outs: TokenOutputs }> {
     if (!/^[^=\s]+=[^=\s]+$/.test(inputs.body.labelSelector ?? "")) throw new Error("refusing to create an AI token without a label selector (it would reach every app of the project)");
     const client = this.client();
     const path = tokensPath(inputs.serviceName);
@@ -333,7 +333,7 @@ export class TokenProvider extends OvhDynamicProvider implements pulumi.dynamic.
   }
 
   /** Only `renewalCounter` updates in place: renew, which returns a new value (the old one stops working). */
-  async update(id: string, olds: TokenOutputs, news: TokenInputs): Promise<pulumi.dynamic.UpdateResult<TokenOutputs>> {
+  async update(id: string, olds: TokenOutputs, news: TokenInputs): Promise<{ outs: TokenOutputs }> {
     if (olds.renewalCounter === news.renewalCounter) return { outs: { ...olds, ...news } };
     const token = await this.client().post<ApiToken>(`${tokensPath(news.serviceName)}/${id}/renew`);
     return { outs: tokenOutputs(news, token) };

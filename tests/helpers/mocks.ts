@@ -56,6 +56,15 @@ const defaultOutputs: Record<string, OutputsFor> = {
     status: "READY",
   }),
   "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}-${"x".repeat(Math.max(0, (a.inputs.length ?? 16) - 20))}` }),
+  // AI Deploy dynamic resources (components/aideploy/providers.ts); the id is `${name}-id` like every mocked resource.
+  "pulumi-nodejs:dynamic/aideploy:App": (a) => ({
+    appId: `${a.name}-id`,
+    url: `https://${a.name}-id.app.${String(a.inputs.body?.region ?? "GRA").toLowerCase()}.ai.cloud.ovh.net`,
+    host: `${a.name}-id.app.${String(a.inputs.body?.region ?? "GRA").toLowerCase()}.ai.cloud.ovh.net`,
+    state: "RUNNING",
+    availableReplicas: 1,
+  }),
+  "pulumi-nodejs:dynamic/aideploy:Token": (a) => ({ tokenId: `${a.name}-id`, value: `mock-ai-token-${a.name}`, version: 1 }),
 };
 
 export class MockRecorder implements pulumi.runtime.Mocks {

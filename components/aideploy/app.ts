@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AiDeployConfig } from "../../config/schema";
+import { AiDeployAppResource, AiDeployTokenResource, type ProviderOptions } from "./providers";
+import { appSpecInput, servedModelName, tokenInput } from "./spec";
+
+export interface AiDeployAppArgs {
+  /** OVH Public Cloud project id. */
+  serviceName: string;
+  /** Validated `aiDeploy` settings of the stack. */
+  config: AiDeployConfig;
+  /** Environment name (dev, prod): put on the app as a label and in the token name. */
+  environment: string;
+  /** Hugging Face token (secret) for gated models; sent as env `HF_TOKEN`, stored only as a secret. */
+  hfToken?: pulumi.Output<string>;
+  /** Provider tuning (poll interval, client retries); defaults suit the real API. */
+  providerOptions?: ProviderOptions;
+}
+
+/**
+ * A vLLM server on OVHcloud AI Deploy, private (token only), autoscaled on one of its own vLLM metrics, plus an AI
+ * token that reaches exactly this app (label selector `ovh-llm-app=<name>`) for clients and Prometheus.
+ */
+export class AiDeployApp extends pulumi.ComponentResource {
+  /** OVH id of the app. */
+  public readonly appId: pulumi.Output<string>;
+  /** `https://<appId>.app.<region>.ai.cloud.ovh.net`. */
+  public readonly url: pulumi.Output<string>;
+  /** vLLM metrics endpoint (`<url>/metrics`, bearer token required). */
+  public readonly metricsUrl: pulumi.Output<string>;
+  /** Host of the app without scheme: the Prometheus scrape target. */
+  public readonly host: pulumi.Output<string>;
+  /** Last observed state (RUNNING after a successful create). */
+  public readonly state: pulumi.Output<string>;
+  /** Bearer token of the app (secret). */
+  public readonly token: pulumi.Output<string>;
+  /** The `model` clients send and vLLM's `model_name` label. */
+  public readonly modelName: pulumi.Output<string>;
+
+  constructor(name: string, args: AiDeployAppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ovhLlm:aideploy:App", name, {}, opts);
+    const body = appSpecInput(args.config, args.environment);
+
+    const app = new AiDeployAppResource(
+      `${name}-app`,
+      {
+        serviceName: args.serviceName,
+        body,
+        ...(args.hfToken ? { hfToken: pulumi.secret(args.hfToken) } : {}),
+        readyTimeoutMinutes: args.config.readyTimeoutMinutes,
+      },
+      { parent: this },
+      args.providerOptions,
+    );
+
+    // Created after the app: if the app cannot be created, no token exists for nothing. The selector does not need
+    // the app id, so apps re-created later (name unchanged) are reached by the same token.
+    const token = new AiDeployTokenResource(
+      `${name}-token`,
+      { serviceName: args.serviceName, body: tokenInput(args.config, args.environment), renewalCounter: args.config.token.renewalCounter },
+      { parent: this, dependsOn: [app] },
+      args.providerOptions,
+    );
+
+    this.appId = app.appId;
+    this.url = app.url;
+    this.metricsUrl = app.url.apply((u) => `${u.replace(/\/+$/, "")}/metrics`);
+    this.host = app.host;
+    this.state = app.state;
+    // The real engine applies additionalSecretOutputs; mocks and older state do not, so say it here too.
+    this.token = pulumi.secret(token.value);
+    this.modelName = pulumi.output(servedModelName(args.config));
+
+    this.registerOutputs({ appId: this.appId, url: this.url, metricsUrl: this.metricsUrl, host: this.host, state: this.state, token: this.token, modelName: this.modelName });
+  }
+}
