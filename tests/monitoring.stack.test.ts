@@ -33,29 +33,34 @@ const FULL: MonitoringConfig = monitoringSchema.parse({
 
 /** The AI Deploy target as the program passes it: host known only once the app exists (an Output). */
 function aiDeployTarget(token: string): pulumi.Input<RemoteScrapeTargetWithCredential> {
-  return pulumi.output("0123-abcd.app.gra.ai.cloud.ovh.net").apply((host) => ({
-    jobName: "ai-deploy-vllm",
-    host,
-    metricsPath: "/metrics",
-    auth: { type: "bearer" as const },
-    secretName: "ai-deploy-vllm-token",
-    secretKey: "token",
-    labels: { service: "vllm", environment: "test" },
+  return {
+    target: pulumi.output("0123-abcd.app.gra.ai.cloud.ovh.net").apply((host) => ({
+      jobName: "ai-deploy-vllm",
+      host,
+      metricsPath: "/metrics",
+      auth: { type: "bearer" as const },
+      secretName: "ai-deploy-vllm-token",
+      secretKey: "token",
+      labels: { service: "vllm", environment: "test" },
+    })),
     credential: pulumi.secret(token),
-  }));
+  };
 }
-const gpuTarget: RemoteScrapeTargetWithCredential = {
-  jobName: "gpu-cluster-federate",
-  host: "metrics.gpu.example.com",
-  metricsPath: "/federate",
-  params: { "match[]": ['{service="vllm"}'] },
-  auth: { type: "basic", username: "prometheus" },
-  secretName: "gpu-cluster-federate",
-  secretKey: "password",
-  labels: { cluster: "gpu" },
-  honorLabels: true,
+/** The GPU cluster's federation target, given as one Output holding target and credential (secret as a whole). */
+const gpuTarget: pulumi.Input<RemoteScrapeTargetWithCredential> = pulumi.output({
+  target: {
+    jobName: "gpu-cluster-federate",
+    host: "metrics.gpu.example.com",
+    metricsPath: "/federate",
+    params: { "match[]": ['{service="vllm"}'] },
+    auth: { type: "basic" as const, username: "prometheus" },
+    secretName: "gpu-cluster-federate",
+    secretKey: "password",
+    labels: { cluster: "gpu" },
+    honorLabels: true,
+  },
   credential: pulumi.secret(GPU_PASSWORD),
-};
+});
 
 const OUTPUTS = {
   [RELEASE]: (a: pulumi.runtime.MockResourceArgs) => ({ status: { name: a.inputs.name, namespace: a.inputs.namespace, status: "deployed" } }),

@@ -18,10 +18,15 @@ import { additionalScrapeConfigsYaml, dashboardConfigMaps } from "./manifests";
 import { GRAFANA_LOCAL_PORT, grafanaPortForwardCommand, inClusterUrls, monitoringNames } from "./names";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_KEYS, GRAFANA_ADMIN_USER, REMOTE_WRITE_KEYS, kubePrometheusStackValues } from "./values";
 
-/** A remote HTTPS scrape target and its credential (bearer token or basic-auth password). */
-export interface RemoteScrapeTargetWithCredential extends RemoteScrapeTarget {
-  /** The credential itself, a secret; stored only in the Secret `secretName` (key `secretKey`). */
-  credential: pulumi.Output<string>;
+/**
+ * A remote HTTPS scrape target and its credential (bearer token or basic-auth password), kept apart: the target is
+ * public (it ends up in the scrape config), the credential only in the Secret `target.secretName`.
+ */
+export interface RemoteScrapeTargetWithCredential {
+  /** The job (may be an Output: an AI Deploy app's host is known once the app exists). */
+  target: pulumi.Input<RemoteScrapeTarget>;
+  /** The credential itself, a secret (wrapped with `pulumi.secret` here again in case the caller did not). */
+  credential: pulumi.Input<string>;
 }
 
 /** The stack secrets the monitoring stack may use. */
@@ -72,11 +77,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const secretObject = (suffix: string, objectName: pulumi.Input<string>, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
       new k8s.core.v1.Secret(`${name}-${suffix}`, { metadata: { name: objectName, namespace, labels: COMMON_LABELS }, type: "Opaque", stringData }, child);
 
-    // Remote scrape targets: the description is public, only the credential is secret.
+    // The target is public by contract; an Output wrapping target and credential together is secret as a whole,
+    // so the target part is unsecret-ed to keep the scrape config and Helm values readable in diffs.
     const targets = args.scrapeTargets.map((t) => {
       const whole = pulumi.output(t);
-      const description = pulumi.unsecret(whole.apply(({ credential: _credential, ...rest }) => rest as RemoteScrapeTarget));
-      return { description, credential: pulumi.secret(whole.apply((w) => w.credential)) };
+      return { description: pulumi.unsecret(whole.apply((w) => w.target)), credential: pulumi.secret(whole.apply((w) => w.credential)) };
     });
     const descriptions = pulumi.all(targets.map((t) => t.description));
     const credentialSecrets = targets.map(({ description, credential }, i) =>
