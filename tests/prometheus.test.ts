@@ -1,0 +1,150 @@
+/**
+ * Live proof on a real Prometheus (Debian's 2.42): it scrapes the vLLM/DCGM/node emulator with OUR scrape config and
+ * evaluates OUR rules; then every recording rule, alert expression, dashboard query and autoscaling query runs
+ * through the HTTP API and must return data of the expected shape.
+ */
+import { strict as assert } from "assert";
+import { allDashboards } from "../dashboards";
+import { dashboardQueries } from "../dashboards/grafana";
+import { aiDeployJobName, LABEL } from "../components/observability/conventions";
+import { aiDeployValueLocation, kedaQueueDepthQuery, AI_DEPLOY_AUTOSCALING_METRIC } from "../components/observability/queries";
+import { recordingRules } from "../components/observability/recording";
+import { alertDefinitions } from "../components/observability/rules";
+import { LAB, startLab, type Lab } from "./fixtures/observabilityLab";
+import { apiGet, instantQuery, sleep, type PromSample } from "./helpers/prometheus";
+
+/** Grafana substitutions: every variable set to "All" (`.*`), `$__rate_interval` to a window holding many 1 s scrapes. */
+export function substituteGrafana(expr: string): string {
+  const out = expr.replace(/\$__rate_interval/g, "30s").replace(/\$\{?([A-Za-z_]\w*)\}?/g, ".*");
+  assert.ok(!out.includes("$"), `unsubstituted variable in ${expr}`);
+  return out;
+}
+
+/** Retries `check` until it passes or the deadline hits (data needs a few scrapes and rule evaluations). */
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
+const finite = (s: PromSample) => Number.isFinite(Number(s.value[1]));
+const query = async (expr: string) => (await instantQuery(lab.prometheus.url, expr)).result;
+let lab: Lab;
+
+describe("observability content on a real Prometheus scraping the vLLM emulator", function () {
+  this.timeout(40_000);
+
+  before(async () => {
+    lab = await startLab();
+  });
+  after(async () => {
+    await lab?.stop();
+  });
+
+  it("scrapes the AI Deploy job with our scrape config: the bearer token file authenticates, a wrong token is refused", async () => {
+    await eventually(async () => {
+      const up = await query(`up{${LABEL.job}=~"${aiDeployJobName(".+")}"}`);
+      const byJob = Object.fromEntries(up.map((s) => [s.metric.job, s.value[1]]));
+      assert.deepEqual(byJob, { [aiDeployJobName(LAB.aiDeployApp)]: "1", [aiDeployJobName(LAB.brokenApp)]: "0" });
+    });
+    await eventually(async () => {
+      const targets = await apiGet<{ activeTargets: { labels: Record<string, string>; lastError: string; health: string }[] }>(lab.prometheus.url, "/api/v1/targets");
+      const broken = targets.activeTargets.find((t) => t.labels.job === aiDeployJobName(LAB.brokenApp));
+      assert.match(broken?.lastError ?? "", /401/);
+      const good = targets.activeTargets.find((t) => t.labels.job === aiDeployJobName(LAB.aiDeployApp))!;
+      assert.deepEqual([good.labels.service, good.labels.model, good.labels.environment], ["vllm", LAB.aiDeployModel, LAB.environment]);
+      const notUp = targets.activeTargets.filter((t) => t.labels.job !== aiDeployJobName(LAB.brokenApp) && t.health !== "up");
+      assert.deepEqual(notUp.map((t) => `${t.labels.job} ${t.health} ${t.lastError}`), []);
+    });
+  });
+
+  it("every recording rule returns finite per-model series, and Prometheus evaluates every rule without error", async () => {
+    for (const r of recordingRules()) {
+      await eventually(async () => {
+        const res = await query(r.record);
+        assert.ok(res.length > 0, `${r.record}: no series`);
+        assert.ok(res.every(finite), `${r.record}: non-finite value ${JSON.stringify(res.map((s) => s.value[1]))}`);
+      });
+    }
+    const rules = await apiGet<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>(lab.prometheus.url, "/api/v1/rules");
+    const all = rules.groups.flatMap((g) => g.rules);
+    assert.equal(all.length, recordingRules().length + alertDefinitions(lab.thresholds).length);
+    const bad = all.filter((r) => r.health !== "ok");
+    assert.deepEqual(bad.map((r) => `${r.name}: ${r.lastError}`), []);
+  });
+
+  it("every alert's measured signal has data, and each condition holds only where the lab is broken", async () => {
+    const alerts = alertDefinitions(lab.thresholds);
+    for (const a of alerts) {
+      await eventually(async () => assert.ok((await query(a.signal)).length > 0, `${a.alert}: signal has no data\n  ${a.signal}`));
+    }
+    // The healthy, moderately loaded emulators are under every threshold; only the wrong-token job is down.
+    const brokenJob = aiDeployJobName(LAB.brokenApp);
+    const expectedFiring: Record<string, string[]> = { AiDeployScrapeTargetDown: [brokenJob], VllmAllReplicasDown: [brokenJob] };
+    for (const a of alerts) {
+      const jobs = (await query(a.expr)).map((s) => s.metric.job ?? "");
+      assert.deepEqual(jobs.sort(), expectedFiring[a.alert] ?? [], `${a.alert}: ${a.expr}`);
+    }
+    await eventually(async () => {
+      const pending = await query(`ALERTS{alertname="AiDeployScrapeTargetDown",alertstate="pending",job="${brokenJob}"}`);
+      assert.equal(pending.length, 1, "the rule file loaded in Prometheus does not evaluate AiDeployScrapeTargetDown");
+      assert.equal(pending[0].metric.environment, LAB.environment);
+    });
+  });
+
+  for (const [file, model] of Object.entries(allDashboards())) {
+    it(`every query of ${file} returns data (variables = All)`, async () => {
+      const { panelExprs, variableQueries } = dashboardQueries(model);
+      assert.ok(panelExprs.length >= 13 && variableQueries.length >= 1, `${file}: ${panelExprs.length} queries, ${variableQueries.length} variables`);
+      const empty: string[] = [];
+      for (const p of panelExprs) {
+        const expr = substituteGrafana(p.expr);
+        const res = await eventually(async () => {
+          const r = await query(expr);
+          assert.ok(r.length > 0);
+          return r;
+        }, 10_000).catch(() => []);
+        if (res.length === 0) empty.push(`${p.title}: ${expr}`);
+      }
+      assert.deepEqual(empty, [], "panel queries without data");
+      for (const v of variableQueries) {
+        const m = /^label_values\((.+),\s*(\w+)\)$/.exec(v);
+        assert.ok(m, `variable query is not label_values(selector, label): ${v}`);
+        const res = await query(`group by (${m[2]}) (${substituteGrafana(m[1])})`);
+        assert.ok(res.some((s) => s.metric[m[2]]), `variable ${v} has no values`);
+      }
+    });
+  }
+
+  it("the KEDA queue-depth query returns exactly one series for a model of the GPU cluster", async () => {
+    const q = kedaQueueDepthQuery({ modelName: LAB.gpuServedModel, namespace: LAB.gpuNamespace });
+    const res = await eventually(async () => {
+      const r = await query(q);
+      assert.equal(r.length, 1, `KEDA needs one series, got ${r.length}`);
+      return r;
+    });
+    assert.ok(Number(res[0].value[1]) >= 0);
+    const perPod = await query(`${AI_DEPLOY_AUTOSCALING_METRIC.name}{${LABEL.namespace}="${LAB.gpuNamespace}"}`);
+    assert.equal(perPod.length, LAB.gpuPods.length, "the lab should have one series per pod, summed by the KEDA query");
+    assert.deepEqual(await query(kedaQueueDepthQuery({ modelName: "no/such-model", namespace: LAB.gpuNamespace })), []);
+  });
+
+  it("the AI Deploy valueLocation selector matches the replica's /metrics and the scraped series", async () => {
+    const selector = aiDeployValueLocation({ servedModelName: LAB.aiDeployServedModel });
+    const res = await query(`${selector}`);
+    assert.ok(res.length >= 1);
+    assert.ok(res.every((s) => s.metric.__name__ === AI_DEPLOY_AUTOSCALING_METRIC.name && s.metric.model_name === LAB.aiDeployServedModel));
+    // OVH evaluates the selector on each replica's own /metrics: the exposed text must carry that series.
+    const res401 = await fetch(`${lab.emulators.aiDeploy.url}/metrics`);
+    assert.equal(res401.status, 401, "the emulated AI Deploy endpoint must require the token");
+    const exposed = await (await fetch(`${lab.emulators.aiDeploy.url}/metrics`, { headers: { authorization: `Bearer ${lab.aiDeployToken}` } })).text();
+    const line = exposed.split("\n").find((l) => l.startsWith(`${AI_DEPLOY_AUTOSCALING_METRIC.name}{`));
+    assert.ok(line?.includes(`model_name="${LAB.aiDeployServedModel}"`), `no ${selector} in the replica's /metrics`);
+  });
+});
