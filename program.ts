@@ -1,27 +1,134 @@
 /**
  * The whole stack, composed from validated config only: which parts exist and how they are sized comes from
- * `Pulumi.<stack>.yaml`, never from the stack name. Independent parts (monitoring cluster, GPU cluster, AI Deploy
- * app) are created side by side; they are wired only where one really consumes the other's output.
+ * `Pulumi.<stack>.yaml`, never from the stack name. The monitoring cluster, the GPU cluster and the AI Deploy app
+ * have no dependency on each other and are created side by side; the monitoring stack consumes their outputs (the
+ * endpoints it scrapes and their credentials), which is the only wiring between them.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "./config/load";
 import { PROJECT } from "./config/schema";
+import { AiDeployApp } from "./components/aideploy/app";
+import { GpuInferenceCluster } from "./components/gpu/inferenceCluster";
 import { MksCluster } from "./components/mks/cluster";
+import { MonitoringStack, RemoteScrapeTargetWithCredential } from "./components/monitoring/stack";
+import { aiDeployJobLabels, aiDeployJobName } from "./components/observability/conventions";
+import type { RemoteScrapeTarget } from "./components/observability/scrape";
 
-export interface StackOutputs {
-  monitoringClusterId: pulumi.Output<string>;
-  monitoringKubeconfig: pulumi.Output<string>;
+/** One OpenAI-compatible inference endpoint. */
+export interface Endpoint {
+  /** Base URL of the OpenAI API, ending in `/v1`. */
+  url: string;
+  /** The `model` of API calls (vLLM's served model name). */
+  model: string;
+  kind: "ai-deploy" | "gpu-cluster";
 }
 
-export function deployStack({ config }: LoadedConfig): StackOutputs {
+/** The stack outputs (exported by index.ts under these names). Secret ones are marked. */
+export interface StackOutputs {
+  /** Every inference endpoint: `ai-deploy` for the AI Deploy app, the model's config name for GPU-cluster models. */
+  endpoints: pulumi.Output<Record<string, Endpoint>>;
+  /** Bearer token per endpoint key (secret). */
+  endpointTokens: pulumi.Output<Record<string, string>>;
+  monitoringClusterId: pulumi.Output<string>;
+  /** Secret. */
+  monitoringKubeconfig: pulumi.Output<string>;
+  gpuClusterId?: pulumi.Output<string>;
+  /** Secret. */
+  gpuKubeconfig?: pulumi.Output<string>;
+  grafanaUrl?: pulumi.Output<string>;
+  /** `kubectl port-forward` command when Grafana is not exposed. */
+  grafanaPortForward?: pulumi.Output<string>;
+  /** Secret. */
+  grafanaAdminPassword?: pulumi.Output<string>;
+  prometheusUrl?: pulumi.Output<string>;
+  alertmanagerUrl?: pulumi.Output<string>;
+}
+
+/** Kubernetes Secret (in the monitoring namespace) holding the AI Deploy token Prometheus scrapes with. */
+export const AI_DEPLOY_TOKEN_SECRET = { name: "ai-deploy-token", key: "token" } as const;
+
+/** The central Prometheus' scrape job of an AI Deploy app: HTTPS to the app host, bearer token from a Secret. */
+export function aiDeployScrapeTarget(opts: { appName: string; host: string; model: string; environment: string }): RemoteScrapeTarget {
+  return {
+    jobName: aiDeployJobName(opts.appName),
+    host: opts.host,
+    metricsPath: "/metrics",
+    auth: { type: "bearer" },
+    secretName: AI_DEPLOY_TOKEN_SECRET.name,
+    secretKey: AI_DEPLOY_TOKEN_SECRET.key,
+    labels: aiDeployJobLabels({ model: opts.model, environment: opts.environment }),
+  };
+}
+
+export function deployStack({ config, secrets }: LoadedConfig): StackOutputs {
   const prefix = `${PROJECT}-${config.environment}`;
+
   const monitoringCluster = new MksCluster(`${prefix}-monitoring`, {
     serviceName: config.serviceName,
     cluster: config.monitoringCluster,
     defaultName: `${prefix}-monitoring`,
   });
+
+  const aiDeploy = config.aiDeploy
+    ? new AiDeployApp(`${prefix}-ai-deploy`, { serviceName: config.serviceName, config: config.aiDeploy, environment: config.environment, hfToken: secrets.hfToken })
+    : undefined;
+
+  const gpu = config.gpuCluster
+    ? new GpuInferenceCluster(`${prefix}-gpu`, {
+        serviceName: config.serviceName,
+        config: config.gpuCluster,
+        environment: config.environment,
+        hfToken: secrets.hfToken,
+        apiKey: secrets.gpuApiKey,
+      })
+    : undefined;
+
+  const scrapeTargets: RemoteScrapeTargetWithCredential[] = [];
+  if (aiDeploy && config.aiDeploy) {
+    const appName = config.aiDeploy.name;
+    scrapeTargets.push({
+      target: pulumi
+        .all([aiDeploy.host, aiDeploy.modelName])
+        .apply(([host, model]) => aiDeployScrapeTarget({ appName, host, model, environment: config.environment })),
+      credential: aiDeploy.token,
+    });
+  }
+  if (gpu) scrapeTargets.push(gpu.metricsScrape);
+
+  const monitoring = config.monitoring
+    ? new MonitoringStack(`${prefix}-monitoring-stack`, {
+        provider: monitoringCluster.provider,
+        dependsOn: monitoringCluster.nodePools,
+        config: config.monitoring,
+        environment: config.environment,
+        secrets,
+        scrapeTargets,
+      })
+    : undefined;
+
+  const endpointParts: pulumi.Output<Record<string, Endpoint>>[] = [];
+  const tokenParts: pulumi.Output<Record<string, string>>[] = [];
+  if (aiDeploy) {
+    endpointParts.push(pulumi.all([aiDeploy.url, aiDeploy.modelName]).apply(([url, model]): Record<string, Endpoint> => ({ "ai-deploy": { url: `${url}/v1`, model, kind: "ai-deploy" } })));
+    tokenParts.push(aiDeploy.token.apply((token): Record<string, string> => ({ "ai-deploy": token })));
+  }
+  if (gpu) {
+    endpointParts.push(gpu.endpoints.apply((eps) => Object.fromEntries(eps.map((e) => [e.name, { url: e.url, model: e.servedModelName, kind: "gpu-cluster" as const }]))));
+    tokenParts.push(pulumi.all([gpu.endpoints, gpu.apiKey]).apply(([eps, key]) => Object.fromEntries(eps.map((e) => [e.name, key]))));
+  }
+  const merge = <T>(parts: pulumi.Output<Record<string, T>>[]) => pulumi.all(parts).apply((records) => Object.assign({}, ...records) as Record<string, T>);
+
   return {
+    endpoints: merge(endpointParts),
+    endpointTokens: pulumi.secret(merge(tokenParts)),
     monitoringClusterId: monitoringCluster.clusterId,
     monitoringKubeconfig: monitoringCluster.kubeconfig,
+    gpuClusterId: gpu?.clusterId,
+    gpuKubeconfig: gpu?.kubeconfig,
+    grafanaUrl: monitoring?.grafanaUrl,
+    grafanaPortForward: monitoring?.grafanaPortForward,
+    grafanaAdminPassword: monitoring?.grafanaAdminPassword,
+    prometheusUrl: monitoring?.prometheusUrl,
+    alertmanagerUrl: monitoring?.alertmanagerUrl,
   };
 }
