@@ -135,9 +135,10 @@ describe("monitoring values (kube-prometheus-stack 88.5.3)", () => {
   });
 
   it("sets only values paths that exist in the pinned charts' default values (or documented free-form maps)", () => {
-    const kps = yaml.load(fs.readFileSync(KPS_FILE, "utf8"));
-    const grafana = yaml.load(fs.readFileSync(GRAFANA_FILE, "utf8"));
+    for (const f of [KPS_FILE, GRAFANA_FILE]) assert.ok(fs.existsSync(f), `missing upstream chart values ${f}`);
     const rawText = { kps: fs.readFileSync(KPS_FILE, "utf8"), grafana: fs.readFileSync(GRAFANA_FILE, "utf8") };
+    const kps = yaml.load(rawText.kps);
+    const grafana = yaml.load(rawText.grafana);
     const checked: string[] = [];
     const missing: string[] = [];
     for (const p of leafPaths(valuesOf(EVERYTHING, ["x"]))) {
