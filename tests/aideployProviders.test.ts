@@ -96,6 +96,15 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
       assert.equal(onlyApp().id, id);
     });
 
+    it("a create that hangs times out, is looked up (not there) and posted again: one app", async () => {
+      fake.inject("POST", POST_APP, "hang");
+      const slowServer = new AppProvider({ ...FAST, client: { ...FAST.client, timeoutMs: 100 } });
+      await slowServer.configure(stackConfig(ovhConfig()));
+      const { id } = await slowServer.create(appInputs());
+      assert.equal(fake.count("POST", POST_APP), 2);
+      assert.equal(onlyApp().id, id);
+    });
+
     it("a body the API rejects (400) fails at once and leaves nothing", async () => {
       const bad = appInputs();
       (bad.body.scalingStrategy as any).automatic.customMetrics.aggregationType = "MEDIAN";
