@@ -73,7 +73,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: names.namespace, labels: COMMON_LABELS } }, { ...child, dependsOn: args.dependsOn });
     const namespace = ns.metadata.name;
-    const meta = (objectName: string) => ({ name: objectName, namespace, labels: COMMON_LABELS });
     const secretObject = (suffix: string, objectName: pulumi.Input<string>, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
       new k8s.core.v1.Secret(`${name}-${suffix}`, { metadata: { name: objectName, namespace, labels: COMMON_LABELS }, type: "Opaque", stringData }, child);
 
@@ -157,7 +156,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
       {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
-        metadata: { ...meta(names.prometheusRule), labels: { ...COMMON_LABELS, release: names.release } },
+        metadata: { name: names.prometheusRule, namespace, labels: { ...COMMON_LABELS, release: names.release } },
         spec: { groups: prometheusRuleGroups(config.alerting.thresholds, { environment: args.environment }) },
       },
       { ...child, dependsOn: [this.release] },
