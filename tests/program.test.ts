@@ -1,0 +1,110 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "../config/load";
+import { PROJECT } from "../config/schema";
+import { readStackFile } from "../config/stackFile";
+import { deployStack, StackOutputs } from "../program";
+import { isSecret, MockRecorder, settle, valueOf } from "./helpers/mocks";
+
+/** Runs the real program for a stack file under mocks (what `pulumi up` would run, minus the engine). */
+async function runStack(stack: string, recorder: MockRecorder): Promise<StackOutputs> {
+  const file = readStackFile(stack, { hfToken: "hf_test_token_value", gpuApiKey: "gpu-api-key-test-value" });
+  pulumi.runtime.setAllConfig(file.allConfig, file.secretKeys);
+  await pulumi.runtime.setMocks(recorder, PROJECT, stack, false);
+  const outputs = deployStack(loadStackConfig());
+  await settle();
+  return outputs;
+}
+
+const SECRET_OUTPUTS = ["endpointTokens", "monitoringKubeconfig", "gpuKubeconfig", "grafanaAdminPassword"] as const;
+const PLAIN_OUTPUTS = ["endpoints", "monitoringClusterId", "gpuClusterId", "grafanaUrl", "prometheusUrl", "alertmanagerUrl"] as const;
+
+describe("the whole program under mocks", function () {
+  this.timeout(30_000);
+
+  for (const stack of ["dev", "prod"]) {
+    describe(stack, () => {
+      const recorder = new MockRecorder();
+      let outputs: StackOutputs;
+      before(async () => {
+        outputs = await runStack(stack, recorder);
+      });
+
+      it("marks exactly the credential outputs secret", async () => {
+        for (const key of SECRET_OUTPUTS) {
+          const out = outputs[key];
+          if (out === undefined) continue;
+          assert.equal(await isSecret(out), true, `${key} must be secret`);
+        }
+        for (const key of PLAIN_OUTPUTS) {
+          const out = outputs[key];
+          if (out === undefined) continue;
+          assert.equal(await isSecret(out), false, `${key} should be readable without --show-secrets`);
+        }
+      });
+
+      it("exports every endpoint with its URL, model and a token", async () => {
+        const endpoints = await valueOf(outputs.endpoints);
+        const tokens = await valueOf(outputs.endpointTokens);
+        assert.deepEqual(Object.keys(tokens).sort(), Object.keys(endpoints).sort());
+        assert.equal(endpoints["ai-deploy"].kind, "ai-deploy");
+        assert.match(endpoints["ai-deploy"].url, /^https:\/\/.+\.app\.gra\.ai\.cloud\.ovh\.net\/v1$/);
+        assert.match(tokens["ai-deploy"], /^mock-ai-token-/);
+        const expected = stack === "dev" ? { "ai-deploy": "qwen3-8b" } : { "ai-deploy": "ministral-14b", "qwen3-vl-8b": "qwen3-vl-8b" };
+        assert.deepEqual(Object.fromEntries(Object.entries(endpoints).map(([k, e]) => [k, e.model])), expected);
+        if (stack === "prod") {
+          assert.deepEqual(endpoints["qwen3-vl-8b"], { url: "https://qwen3-vl.llm.example.com/v1", model: "qwen3-vl-8b", kind: "gpu-cluster" });
+          assert.equal(tokens["qwen3-vl-8b"], "gpu-api-key-test-value");
+        }
+      });
+
+      it("exports the monitoring URLs and kubeconfigs", async () => {
+        assert.equal(await valueOf(outputs.prometheusUrl!), "http://kps-prometheus.monitoring.svc:9090");
+        assert.match(await valueOf(outputs.alertmanagerUrl!), /^http:\/\/kps-alertmanager\.monitoring\.svc:9093/);
+        assert.match(await valueOf(outputs.monitoringKubeconfig), /kind: Config/);
+        assert.equal(outputs.gpuKubeconfig === undefined, stack === "dev", "a GPU kubeconfig exactly when the stack has a GPU cluster");
+      });
+
+      it("wires the AI Deploy app into the central Prometheus: its host in the scrape config, its token only in a Secret", async () => {
+        const endpoints = await valueOf(outputs.endpoints);
+        const host = new URL(endpoints["ai-deploy"].url).host;
+        const scrape = recorder.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && /additional-scrape-configs/.test(r.inputs.metadata?.name ?? ""));
+        assert.ok(scrape, "scrape-config Secret");
+        const scrapeYaml = JSON.stringify(scrape.inputs.stringData ?? scrape.inputs.data);
+        assert.ok(scrapeYaml.includes(host), "the scrape config targets the app host");
+        assert.ok(scrapeYaml.includes("/etc/prometheus/secrets/ai-deploy-token/token"), "the bearer token is read from the mounted Secret");
+        const token = (await valueOf(outputs.endpointTokens))["ai-deploy"];
+        assert.ok(!scrapeYaml.includes(token), "no token in the scrape config");
+        const tokenSecret = recorder.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "ai-deploy-token");
+        assert.ok(tokenSecret && JSON.stringify(tokenSecret.inputs).includes(token), "the token Secret holds the app's token");
+        if (stack === "prod") assert.ok(scrapeYaml.includes("/federate"), "prod also scrapes the GPU cluster's /federate");
+      });
+
+      it("creates the parts each stack file turns on, and nothing else", () => {
+        const kubes = recorder.ofType("ovh:CloudProject/kube:Kube").map((r) => r.inputs.name);
+        assert.deepEqual(kubes.sort(), stack === "dev" ? ["ovh-llm-dev-monitoring"] : ["ovh-llm-prod-gpu", "ovh-llm-prod-monitoring"]);
+        assert.equal(recorder.ofType("pulumi-nodejs:dynamic/aideploy:App").length, 1);
+        assert.equal(recorder.ofType("kubernetes:helm.sh/v3:Release").some((r) => r.inputs.chart === "gpu-operator"), stack === "prod");
+      });
+    });
+  }
+
+  it("starts the monitoring cluster, the GPU cluster and the AI Deploy app together (no false dependency)", async () => {
+    // Slow creates, as in the cloud: whichever of the three waited for another would start only after its end.
+    const events: string[] = [];
+    const slow = new Set(["ovh:CloudProject/kube:Kube", "pulumi-nodejs:dynamic/aideploy:App"]);
+    class SlowRecorder extends MockRecorder {
+      async newResource(args: pulumi.runtime.MockResourceArgs) {
+        if (!slow.has(args.type)) return super.newResource(args);
+        events.push(`start ${args.name}`);
+        await new Promise((r) => setTimeout(r, 150));
+        events.push(`end ${args.name}`);
+        return super.newResource(args);
+      }
+    }
+    await runStack("prod", new SlowRecorder());
+    const firstEnd = events.findIndex((e) => e.startsWith("end "));
+    const startedBeforeAnyEnded = events.slice(0, firstEnd).map((e) => e.slice("start ".length)).sort();
+    assert.deepEqual(startedBeforeAnyEnded, ["ovh-llm-prod-ai-deploy-app", "ovh-llm-prod-gpu-mks", "ovh-llm-prod-monitoring"]);
+  });
+});
