@@ -124,6 +124,7 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
       const app = onlyApp();
       assert.equal(err.id, app.id, "the engine records the app as created-but-unhealthy, not lost");
       assert.equal(err.properties.state, "FAILED");
+      assert.ok(!JSON.stringify(err.properties).includes(HF), "the HF token is not in the recorded properties");
       assert.equal(fake.tokens.size, 0, "no token was created for it");
       await apps.delete(err.id, err.properties);
       assert.equal(fake.liveApps().length, 0);
@@ -145,6 +146,13 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
       onlyApp().spec.labels = {};
       await assert.rejects(apps.create(appInputs()), /already exists .* not managed by this program/);
       onlyApp();
+    });
+
+    it("check refuses a public app or one without the label its token selects", async () => {
+      const inputs = appInputs();
+      assert.deepEqual((await apps.check(inputs, inputs)).failures, []);
+      const bad = { ...inputs, body: { ...inputs.body, unsecureHttp: true as any, labels: {} } };
+      assert.deepEqual((await apps.check(inputs, bad)).failures?.map((f) => f.property), ["body.unsecureHttp", "body.labels"]);
     });
 
     it("diff: image/env/probes update in place, scaling and labels too; name replaces; region replaces deleting first", async () => {

@@ -173,12 +173,14 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
       const outs = outputsOf(inputs, app);
       const state = app.status?.state;
       if (SERVING.includes(state)) return outs;
+      // Properties of a failed step: without the HF token (the next up sees it "changed" and sends it again).
+      const { hfToken: _notRecorded, ...recorded } = outs;
       if (BROKEN.includes(state)) {
         const why = app.status.info?.message || app.status.info?.code || "no message";
-        throw new AppNotReadyError(`AI Deploy app ${inputs.body.name} (${id}) is ${state} after ${during}: ${why}`, id, outs, [why]);
+        throw new AppNotReadyError(`AI Deploy app ${inputs.body.name} (${id}) is ${state} after ${during}: ${why}`, id, recorded, [why]);
       }
       if (Date.now() >= deadline)
-        throw new AppNotReadyError(`AI Deploy app ${inputs.body.name} (${id}) is still ${state} after ${inputs.readyTimeoutMinutes} min (aiDeploy.readyTimeoutMinutes)`, id, outs, [`timeout in ${state}`]);
+        throw new AppNotReadyError(`AI Deploy app ${inputs.body.name} (${id}) is still ${state} after ${inputs.readyTimeoutMinutes} min (aiDeploy.readyTimeoutMinutes)`, id, recorded, [`timeout in ${state}`]);
       await sleep(this.pollMs());
     }
   }
