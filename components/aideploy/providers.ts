@@ -3,7 +3,7 @@
  * `@ovhcloud/pulumi-ovh` 2.19 has them). Types: `pulumi-nodejs:dynamic/aideploy:App` and `...:Token`.
  *
  * Credentials are never inputs (inputs are stored in state): `configure` reads `ovh:*` from the stack config (the
- * engine passes the whole stack config to dynamic providers since Pulumi 3.137, secrets decrypted), else the `OVH_*`
+ * engine passes the whole stack config to dynamic providers, secrets decrypted: pulumi/pulumi#17697), else the `OVH_*`
  * environment variables. The provider object is serialized with its closure into state, so it holds only plain
  * options; the HTTP client is created inside each method.
  */
