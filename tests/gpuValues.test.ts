@@ -1,36 +1,8 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import * as yaml from "js-yaml";
 import { dcgmMetricsCsv } from "../components/observability/dcgm";
 import { RELEASES } from "../components/gpu/layout";
+import { existsIn, leafPaths, upstreamValues as upstream } from "./helpers/chartValues";
 import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues } from "../components/gpu/values";
-
-const CHART_VALUES = path.resolve(__dirname, "../../shared/upstream/chart-values");
-
-function upstream(file: string): { parsed: unknown; text: string } {
-  const full = path.join(CHART_VALUES, file);
-  assert.ok(fs.existsSync(full), `missing upstream values ${full}`);
-  const text = fs.readFileSync(full, "utf8");
-  return { parsed: yaml.load(text), text };
-}
-
-/** Leaf paths of a values object; free-form prefixes stop the descent (their content is not chart schema). */
-function leafPaths(v: unknown, freeForm: readonly string[], prefix = ""): string[] {
-  if (prefix && freeForm.includes(prefix)) return [prefix];
-  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0)
-    return Object.entries(v).flatMap(([k, x]) => leafPaths(x, freeForm, prefix ? `${prefix}.${k}` : k));
-  return [prefix];
-}
-
-function existsIn(root: unknown, dotted: string): boolean {
-  let v: unknown = root;
-  for (const k of dotted.split(".")) {
-    if (v === null || typeof v !== "object" || !(k in (v as object))) return false;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return true;
-}
 
 interface Case {
   chart: string;

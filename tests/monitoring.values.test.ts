@@ -9,33 +9,17 @@ import { additionalScrapeConfigsYaml, dashboardConfigMaps } from "../components/
 import { grafanaPortForwardCommand, inClusterUrls, monitoringNames } from "../components/monitoring/names";
 import { COMMENTED_UPSTREAM_VALUES, FREE_FORM_VALUES, kubePrometheusStackValues } from "../components/monitoring/values";
 import type { RemoteScrapeTarget } from "../components/observability/scrape";
+import { CHART_VALUES_DIR, existsIn, leafPaths } from "./helpers/chartValues";
 import { readStackFile } from "../config/stackFile";
 import { monitoringSchema, parseConfig, type MonitoringConfig } from "../config/schema";
 
-const UPSTREAM = path.resolve(__dirname, "../../shared/upstream/chart-values");
-const KPS_FILE = path.join(UPSTREAM, "kube-prometheus-stack-88.5.3.yaml");
-const GRAFANA_FILE = path.join(UPSTREAM, "grafana-12.11.1.yaml");
+const KPS_FILE = path.join(CHART_VALUES_DIR, "kube-prometheus-stack-88.5.3.yaml");
+const GRAFANA_FILE = path.join(CHART_VALUES_DIR, "grafana-12.11.1.yaml");
 
 const monitoring = (raw: Record<string, unknown> = {}): MonitoringConfig => monitoringSchema.parse(raw);
 const stackMonitoring = (stack: string): MonitoringConfig => parseConfig(readStackFile(stack).projectConfig).monitoring!;
 const valuesOf = (config: MonitoringConfig, scrapeCredentialSecrets: string[] = []) =>
   kubePrometheusStackValues(config, { environment: "test", names: monitoringNames(config), scrapeCredentialSecrets });
-
-/** Every leaf path of a values object (arrays are leaves: the chart takes them whole). */
-function leafPaths(v: unknown, prefix = ""): string[] {
-  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0)
-    return Object.entries(v).flatMap(([k, x]) => leafPaths(x, prefix ? `${prefix}.${k}` : k));
-  return [prefix];
-}
-
-function has(doc: unknown, dotted: string): boolean {
-  let v: unknown = doc;
-  for (const k of dotted.split(".")) {
-    if (v === null || typeof v !== "object" || !(k in (v as object))) return false;
-    v = (v as Record<string, unknown>)[k];
-  }
-  return true;
-}
 
 /** A fully featured config: every optional part on, so every path the builder can set is produced. */
 const EVERYTHING = monitoring({
@@ -143,17 +127,17 @@ describe("monitoring values (kube-prometheus-stack 88.5.3)", () => {
     const missing: string[] = [];
     for (const p of leafPaths(valuesOf(EVERYTHING, ["x"]))) {
       if (FREE_FORM_VALUES.some((f) => p === f || p.startsWith(`${f}.`))) {
-        assert.ok(has(kps, FREE_FORM_VALUES.find((f) => p === f || p.startsWith(`${f}.`))!), `free-form root of ${p} must exist upstream`);
+        assert.ok(existsIn(kps, FREE_FORM_VALUES.find((f) => p === f || p.startsWith(`${f}.`))!), `free-form root of ${p} must exist upstream`);
         continue;
       }
       checked.push(p);
       const sub = p.startsWith("grafana.") ? p.slice("grafana.".length) : undefined;
-      if (has(kps, p) || (sub !== undefined && has(grafana, sub))) continue;
+      if (existsIn(kps, p) || (sub !== undefined && existsIn(grafana, sub))) continue;
       if ((COMMENTED_UPSTREAM_VALUES as readonly string[]).includes(p)) {
         const leaf = p.split(".").pop()!;
         const parent = p.split(".").slice(0, -1).join(".");
-        const inGrafana = sub !== undefined && has(grafana, sub.split(".").slice(0, -1).join("."));
-        assert.ok(has(kps, parent) || inGrafana, `parent of ${p} must exist upstream`);
+        const inGrafana = sub !== undefined && existsIn(grafana, sub.split(".").slice(0, -1).join("."));
+        assert.ok(existsIn(kps, parent) || inGrafana, `parent of ${p} must exist upstream`);
         assert.match(inGrafana ? rawText.grafana : rawText.kps, new RegExp(`^\\s*#\\s*${leaf}:`, "m"), `${p} must be documented (commented) upstream`);
         continue;
       }

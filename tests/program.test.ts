@@ -32,12 +32,12 @@ describe("the whole program under mocks", function () {
 
       it("marks exactly the credential outputs secret", async () => {
         for (const key of SECRET_OUTPUTS) {
-          const out = outputs[key];
+          const out = outputs[key] as pulumi.Output<unknown> | undefined;
           if (out === undefined) continue;
           assert.equal(await isSecret(out), true, `${key} must be secret`);
         }
         for (const key of PLAIN_OUTPUTS) {
-          const out = outputs[key];
+          const out = outputs[key] as pulumi.Output<unknown> | undefined;
           if (out === undefined) continue;
           assert.equal(await isSecret(out), false, `${key} should be readable without --show-secrets`);
         }
