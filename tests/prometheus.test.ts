@@ -11,14 +11,8 @@ import { aiDeployValueLocation, kedaQueueDepthQuery, AI_DEPLOY_AUTOSCALING_METRI
 import { recordingRules } from "../components/observability/recording";
 import { alertDefinitions } from "../components/observability/rules";
 import { LAB, startLab, type Lab } from "./fixtures/observabilityLab";
+import { substituteGrafana } from "./fixtures/promql";
 import { apiGet, instantQuery, sleep, type PromSample } from "./helpers/prometheus";
-
-/** Grafana substitutions: every variable set to "All" (`.*`), `$__rate_interval` to a window holding many 1 s scrapes. */
-export function substituteGrafana(expr: string): string {
-  const out = expr.replace(/\$__rate_interval/g, "30s").replace(/\$\{?([A-Za-z_]\w*)\}?/g, ".*");
-  assert.ok(!out.includes("$"), `unsubstituted variable in ${expr}`);
-  return out;
-}
 
 /** Retries `check` until it passes or the deadline hits (data needs a few scrapes and rule evaluations). */
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
