@@ -7,7 +7,7 @@ import { deployStack, StackOutputs } from "../program";
 import { isSecret, MockRecorder, settle, valueOf } from "./helpers/mocks";
 
 /** Runs the real program for a stack file under mocks (what `pulumi up` would run, minus the engine). */
-async function runStack(stack: string, recorder: MockRecorder): Promise<StackOutputs> {
+async function runStack(stack: string, recorder: pulumi.runtime.Mocks): Promise<StackOutputs> {
   const file = readStackFile(stack, { hfToken: "hf_test_token_value", gpuApiKey: "gpu-api-key-test-value" });
   pulumi.runtime.setAllConfig(file.allConfig, file.secretKeys);
   await pulumi.runtime.setMocks(recorder, PROJECT, stack, false);
@@ -93,16 +93,18 @@ describe("the whole program under mocks", function () {
     // Slow creates, as in the cloud: whichever of the three waited for another would start only after its end.
     const events: string[] = [];
     const slow = new Set(["ovh:CloudProject/kube:Kube", "pulumi-nodejs:dynamic/aideploy:App"]);
-    class SlowRecorder extends MockRecorder {
-      async newResource(args: pulumi.runtime.MockResourceArgs) {
-        if (!slow.has(args.type)) return super.newResource(args);
+    const recorder = new MockRecorder();
+    const slowMocks: pulumi.runtime.Mocks = {
+      call: (args) => recorder.call(args),
+      async newResource(args) {
+        if (!slow.has(args.type)) return recorder.newResource(args);
         events.push(`start ${args.name}`);
         await new Promise((r) => setTimeout(r, 150));
         events.push(`end ${args.name}`);
-        return super.newResource(args);
-      }
-    }
-    await runStack("prod", new SlowRecorder());
+        return recorder.newResource(args);
+      },
+    };
+    await runStack("prod", slowMocks);
     const firstEnd = events.findIndex((e) => e.startsWith("end "));
     const startedBeforeAnyEnded = events.slice(0, firstEnd).map((e) => e.slice("start ".length)).sort();
     assert.deepEqual(startedBeforeAnyEnded, ["ovh-llm-prod-ai-deploy-app", "ovh-llm-prod-gpu-mks", "ovh-llm-prod-monitoring"]);
