@@ -182,9 +182,11 @@ export function dashboard(spec: DashboardSpec): Json {
 }
 
 /** Every PromQL expression of a dashboard JSON model (panel targets, then `label_values` variable queries). */
-export function dashboardQueries(d: Json): { panelExprs: { title: string; expr: string; instant: boolean }[]; variableQueries: string[] } {
+export function dashboardQueries(d: Json): { panelExprs: { title: string; type: PanelType; expr: string; instant: boolean }[]; variableQueries: string[] } {
   const panels = (d.panels as Json[]).filter((p) => p.type !== "row");
-  const panelExprs = panels.flatMap((p) => (p.targets as Json[]).map((t) => ({ title: p.title as string, expr: t.expr as string, instant: t.instant as boolean })));
+  const panelExprs = panels.flatMap((p) =>
+    (p.targets as Json[]).map((t) => ({ title: p.title as string, type: p.type as PanelType, expr: t.expr as string, instant: t.instant as boolean })),
+  );
   const variableQueries = ((d.templating as { list: Json[] }).list.filter((v) => v.type === "query") as Json[]).map((v) => v.query as string);
   return { panelExprs, variableQueries };
 }

@@ -96,17 +96,20 @@ describe("observability content on a real Prometheus scraping the vLLM emulator"
     it(`every query of ${file} returns data (variables = All)`, async () => {
       const { panelExprs, variableQueries } = dashboardQueries(model);
       assert.ok(panelExprs.length >= 13 && variableQueries.length >= 1, `${file}: ${panelExprs.length} queries, ${variableQueries.length} variables`);
-      const empty: string[] = [];
+      const problems: string[] = [];
       for (const p of panelExprs) {
         const expr = substituteGrafana(p.expr);
         const res = await eventually(async () => {
           const r = await query(expr);
           assert.ok(r.length > 0);
           return r;
-        }, 10_000).catch(() => []);
-        if (res.length === 0) empty.push(`${p.title}: ${expr}`);
+        }, 10_000).catch(() => [] as PromSample[]);
+        // Stat and gauge panels show one number; heatmaps need one series per bucket.
+        if (res.length === 0) problems.push(`no data: ${p.title}: ${expr}`);
+        else if ((p.type === "stat" || p.type === "gauge") && res.length !== 1) problems.push(`${res.length} series for a ${p.type}: ${p.title}`);
+        else if (p.type === "heatmap" && !res.every((s) => s.metric.le)) problems.push(`heatmap without le: ${p.title}`);
       }
-      assert.deepEqual(empty, [], "panel queries without data");
+      assert.deepEqual(problems, [], "panel queries of the wrong shape");
       for (const v of variableQueries) {
         const m = /^label_values\((.+),\s*(\w+)\)$/.exec(v);
         assert.ok(m, `variable query is not label_values(selector, label): ${v}`);

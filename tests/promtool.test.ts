@@ -5,7 +5,7 @@ import { join } from "path";
 import { alertThresholdsSchema } from "../config/schema";
 import { alertDefinitions, prometheusRuleGroups, ruleFileYaml } from "../components/observability/rules";
 import { ENVIRONMENT, promtoolTestFile, ruleCases, type RuleCase } from "./fixtures/ruleTests";
-import { runPromtool, tempDir } from "./helpers/prometheus";
+import { requireTool, runPromtool, tempDir } from "./helpers/prometheus";
 
 const thresholds = alertThresholdsSchema.parse({});
 const alerts = alertDefinitions(thresholds);
@@ -30,6 +30,11 @@ function testFile(cases: RuleCase[]): string {
 }
 
 describe("alert rules under promtool", () => {
+  it("a missing promtool/prometheus fails the test with the setup hint (never a silent skip)", () => {
+    for (const tool of ["promtool", "prometheus"] as const)
+      assert.throws(() => requireTool(tool, { PATH: "/nonexistent" }), { message: new RegExp(`^${tool} not found: run \`npm run setup\``) });
+  });
+
   let dir: string;
   let remove: () => void;
   before(() => {

@@ -9,8 +9,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 
 /** Absolute path of a system tool; throws `<tool> not found: run \`npm run setup\`` when it is not installed. */
-export function requireTool(tool: "promtool" | "prometheus"): string {
-  const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
+export function requireTool(tool: "promtool" | "prometheus", env: NodeJS.ProcessEnv = process.env): string {
+  const found = spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { encoding: "utf8", env });
   const path = found.stdout.trim();
   if (found.status !== 0 || !path) throw new Error(`${tool} not found: run \`npm run setup\` (installs Debian's prometheus package)`);
   return path;
