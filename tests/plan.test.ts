@@ -59,13 +59,25 @@ describe("offline plan (npm run plan)", function () {
 
   it("prod: the monitoring Kube has the prod values and its parent is the MksCluster component", () => {
     const resources = JSON.parse(fs.readFileSync(path.join(tmp, "prod/resources.json"), "utf8")) as PlannedResource[];
-    const kube = resources.find((r) => r.type === "ovh:CloudProject/kube:Kube")!;
+    const kube = resources.find((r) => r.type === "ovh:CloudProject/kube:Kube" && r.name === "ovh-llm-prod-monitoring")!;
     assert.deepEqual([kube.inputs.name, kube.inputs.plan, kube.inputs.region], ["ovh-llm-prod-monitoring", "standard", "GRA11"]);
     const parent = resources.find((r) => r.urn === kube.parent)!;
     assert.deepEqual([parent.type, parent.name], ["ovhLlm:mks:Cluster", "ovh-llm-prod-monitoring"]);
-    const pool = resources.find((r) => r.type === "ovh:CloudProject/kubeNodePool:KubeNodePool")!;
+    const pool = resources.find((r) => r.type === "ovh:CloudProject/kubeNodePool:KubeNodePool" && r.parent === kube.parent)!;
     assert.deepEqual([pool.inputs.flavorName, pool.inputs.desiredNodes, pool.inputs.antiAffinity], ["b2-15", 3, true]);
     assert.ok(pool.dependsOn.includes(kube.urn), "the pool depends on its cluster");
+  });
+
+  it("prod: writes the AI Deploy request bodies, Helm values and the endpoints output", () => {
+    const files = filesUnder(path.join(tmp, "prod"));
+    const bodies = files.filter((f) => f.startsWith("aideploy/"));
+    assert.ok(bodies.length > 0, `AI Deploy bodies in ${files.join(", ")}`);
+    assert.ok(bodies.some((f) => JSON.parse(fs.readFileSync(path.join(tmp, "prod", f), "utf8")).image === "vllm/vllm-openai:v0.31.0"), "the app body carries the prod image");
+    assert.ok(files.some((f) => f.startsWith("helm/")), "Helm values");
+    const outputs = JSON.parse(fs.readFileSync(path.join(tmp, "prod/outputs.json"), "utf8"));
+    assert.equal(outputs.endpoints["ai-deploy"].model, "ministral-14b");
+    assert.match(outputs.endpoints["ai-deploy"].url, /\/v1$/);
+    assert.equal(outputs.endpointTokens, "[secret]");
   });
 
   it("masks secrets in every written file and in the stack outputs", () => {
@@ -131,6 +143,7 @@ describe("offline plan: artifacts of a program with every kind of resource", fun
         metadata: { name: "vllm-alerts", namespace: "monitoring" },
         spec: { groups: [{ name: "vllm", rules: [{ alert: "VllmDown", expr: "up == 0" }] }] },
       }, opts);
+      new pulumi.ComponentResource("ovhLlm:aideploy:Deployment", "app-component", {}, {}); // a component: no body file
       new AiDeployApp("app", { body: { name: "vllm-app", image: "vllm/vllm-openai:v0.31.0" }, token: pulumi.secret("t0ken-value") });
       return { grafanaUrl: pulumi.output("http://grafana"), grafanaAdminPassword: pulumi.secret("hunter22-admin") };
     };

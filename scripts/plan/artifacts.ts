@@ -11,8 +11,8 @@ import { renderTree } from "./tree";
 export type Artifacts = Map<string, string>;
 
 const HELM = /^kubernetes:helm\.sh\//;
-/** AI Deploy resources are recognised by type name so new resource types need no change here. */
-export const isAiDeployResource = (r: PlannedResource): boolean => /aideploy/i.test(r.type);
+/** AI Deploy resources (custom, not their component) are recognised by type name: new types need no change here. */
+export const isAiDeployResource = (r: PlannedResource): boolean => r.custom && /aideploy/i.test(r.type);
 const isKubernetesObject = (r: PlannedResource): boolean => r.type.startsWith("kubernetes:") && !HELM.test(r.type) && typeof r.inputs.kind === "string";
 
 const toYaml = (v: unknown): string => yaml.dump(sortKeys(v), { lineWidth: -1, noRefs: true });
