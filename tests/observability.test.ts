@@ -113,7 +113,7 @@ describe("alert and recording rules", () => {
 
   it("covers the alerts the program promises", () => {
     const names = alerts.map((a) => a.alert).sort();
-    for (const expected of ["VllmTtftP95High", "VllmTtftP99High", "VllmE2eLatencyP99High", "VllmInterTokenLatencyP99High", "VllmSlowRequestsPresent", "VllmKvCacheNearFull", "VllmQueueDepthHigh", "VllmPreemptionRateHigh", "VllmReplicaDown", "VllmAllReplicasDown", "VllmHttp5xxRatioHigh", "AiDeployScrapeTargetDown", "GpuTemperatureHigh", "GpuEccDoubleBitErrors", "GpuMemoryNearFull"])
+    for (const expected of ["VllmTtftP95High", "VllmTtftP99High", "VllmE2eLatencyP99High", "VllmInterTokenLatencyP99High", "VllmSlowRequestsPresent", "VllmKvCacheNearFull", "VllmQueueDepthHigh", "VllmPreemptionRateHigh", "VllmReplicaDown", "VllmAllReplicasDown", "VllmHttp5xxRatioHigh", "AiDeployScrapeTargetDown", "GpuClusterMetricsDown", "GpuTemperatureHigh", "GpuEccDoubleBitErrors", "GpuMemoryNearFull"])
       assert.ok(names.includes(expected), `missing ${expected}`);
   });
 

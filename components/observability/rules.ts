@@ -4,6 +4,7 @@
  */
 import * as yaml from "js-yaml";
 import type { AlertThresholds } from "../../config/schema";
+import { FEDERATION_JOB } from "../gpu/federation";
 import { DCGM, PROMETHEUS, VLLM } from "../metrics/catalogue";
 import { AI_DEPLOY_TARGETS, LABEL, NOT_AI_DEPLOY_TARGETS, VLLM_TARGETS } from "./conventions";
 import { RULE_WINDOW, histCount, bucket, leMatcher, MODEL_GROUPING } from "./queries";
@@ -124,10 +125,11 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
     {
       alert: "VllmAllReplicasDown", severity: "critical", group: "availability", for: "2m",
       signal: `sum by (${LABEL.job}) (${UP}{${VLLM_TARGETS}})`,
-      // First form: every target of a job is down. Second: no vLLM target exists at all (pods gone, discovery empty).
-      expr: `sum by (${LABEL.job}) (${UP}{${VLLM_TARGETS}}) == 0 or absent(${UP}{${VLLM_TARGETS}})`,
+      // First form: every target of a job is down. Second: no vLLM engine reports at all (pods gone, discovery empty,
+      // or the GPU cluster federation returns nothing), where there is no `up == 0` to see.
+      expr: `sum by (${LABEL.job}) (${UP}{${VLLM_TARGETS}}) == 0 or absent(${VLLM.numRequestsRunning.name})`,
       summary: "No vLLM replica answers ({{ $labels.job }})",
-      description: "Every vLLM replica of a job is down, or no vLLM target is discovered at all: the model is unavailable.",
+      description: "Every vLLM replica of a job is down, or no vLLM engine reports metrics at all: the model is unavailable.",
     },
     {
       alert: "AiDeployScrapeTargetDown", severity: "critical", group: "availability", for: "5m",
@@ -135,6 +137,13 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
       expr: `${UP}{${AI_DEPLOY_TARGETS}} == 0`,
       summary: "AI Deploy app {{ $labels.job }} cannot be scraped",
       description: "The AI Deploy app is not RUNNING, or its /metrics rejects our token (renewed or revoked?). Check `ovhai app get` and the scrape error on the Prometheus targets page.",
+    },
+    {
+      alert: "GpuClusterMetricsDown", severity: "critical", group: "availability", for: "5m",
+      signal: `${UP}{${LABEL.job}="${FEDERATION_JOB}"}`,
+      expr: `${UP}{${LABEL.job}="${FEDERATION_JOB}"} == 0`,
+      summary: "The GPU cluster's Prometheus cannot be federated ({{ $labels.cluster }})",
+      description: "The central Prometheus gets no vLLM or DCGM series from the GPU cluster: its Prometheus, the metrics route or the federation password is broken. GPU cluster alerts are blind meanwhile.",
     },
     {
       alert: "GpuTemperatureHigh", severity: "warning", group: "gpu", for: "5m", thresholdKey: "gpuTemperatureCelsius",
