@@ -4,7 +4,7 @@ import { join, relative } from "path";
 import { alertThresholdsSchema } from "../config/schema";
 import { ALL_METRICS, DCGM, exposedSeries, VLLM } from "../components/metrics/catalogue";
 import { AI_DEPLOY_TARGETS, aiDeployJobLabels, aiDeployJobName } from "../components/observability/conventions";
-import { dcgmExporterConfigValues, dcgmMetricsCsv } from "../components/observability/dcgm";
+import { dcgmMetricsCsv } from "../components/observability/dcgm";
 import { aiDeployValueLocation, kedaQueueDepthQuery, leMatcher } from "../components/observability/queries";
 import { recordingRules } from "../components/observability/recording";
 import { alertDefinitions, prometheusRuleGroups } from "../components/observability/rules";
@@ -156,8 +156,9 @@ describe("DCGM metrics CSV", () => {
     }
   });
 
-  it("is the data of the gpu-operator dcgmExporter.config values", () => {
-    assert.deepEqual(dcgmExporterConfigValues(), { name: "ovh-llm-dcgm-metrics", create: true, data: csv });
+  it("refuses histograms (DCGM has none) and keeps help text to one column", () => {
+    assert.throws(() => dcgmMetricsCsv([VLLM.ttft]), /only gauges and counters/);
+    assert.equal(dcgmMetricsCsv([{ name: "DCGM_FI_X", type: "gauge", help: "a, b" }]).split("\n")[1], "DCGM_FI_X, gauge, a; b");
   });
 });
 
