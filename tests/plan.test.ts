@@ -183,6 +183,17 @@ describe("offline plan: artifacts of a program with every kind of resource", fun
     );
   });
 
+  it("fails when the program fails later, inside an apply", async () => {
+    const program = () => {
+      const out = pulumi.output("x").apply((): string => {
+        throw new Error("boom in apply");
+      });
+      new k8s.core.v1.ConfigMap("cm", { data: { v: out } });
+      return {};
+    };
+    await assert.rejects(runPlan({ stack: "dev", program }), /boom in apply/);
+  });
+
   it("is deterministic: registration order does not change a byte, colliding names stay apart", () => {
     const r = (name: string, ns: string): PlannedResource => ({
       urn: `urn:pulumi:s::p::kubernetes:core/v1:Namespace::${name}`,

@@ -19,6 +19,18 @@ export class UnknownStackError extends Error {
   }
 }
 
+/** The program ran but reported errors (failed applies or registrations), as `pulumi preview` would. */
+export class ProgramError extends Error {
+  constructor(readonly errors: string[]) {
+    super(`the program failed (${errors.length} error${errors.length === 1 ? "" : "s"}):\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+    this.name = "ProgramError";
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as { getStore(): { logErrorCount: number } };
+const loggedErrorCount = (): number => runtimeState.getStore().logErrorCount;
+
 export interface PlanResult {
   stack: string;
   resources: PlannedResource[];
@@ -43,19 +55,31 @@ export async function runPlan({ stack, overrides = [], program = runIndex }: Pla
   const file = readStackFile(stack);
   const runtime = await installPlanRuntime(stack, { allConfig: applyOverrides(file.allConfig, overrides), secretKeys: file.secretKeys });
 
-  // Failures inside applies and registrations surface as rejections nobody awaits: collect them, fail after.
+  // Failures inside applies and registrations do not throw: the SDK logs them (`log.error`, which without an
+  // engine goes to console.error) and counts them, and `pulumi preview` then fails. Do the same.
   const asyncErrors: unknown[] = [];
   const onError = (e: unknown) => asyncErrors.push(e);
+  const logged: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => {
+    logged.push(args.map(String).join(" "));
+    consoleError(...args);
+  };
+  const errorsBefore = loggedErrorCount();
   process.on("unhandledRejection", onError);
   try {
     const exports = program();
     await runtime.settle();
     const outputs = await resolveOutputs(exports);
     await runtime.settle();
+    // Node reports unhandled rejections after the microtask queue drains: give it one macrotask turn.
+    await new Promise((resolve) => setImmediate(resolve));
     if (asyncErrors.length > 0) throw asyncErrors[0];
+    if (loggedErrorCount() > errorsBefore) throw new ProgramError(logged.filter((l) => l.startsWith("error:")).map((l) => l.replace(/^error: /, "")));
     return { stack, resources: runtime.resources, outputs, leaks: runtime.leaks, artifacts: renderArtifacts(runtime.resources, outputs) };
   } finally {
     process.off("unhandledRejection", onError);
+    console.error = consoleError;
   }
 }
 
