@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { readStackFile } from "../config/stackFile";
 import { parseConfig, type GpuClusterConfig } from "../config/schema";
-import { DCGM, VLLM } from "../components/metrics/catalogue";
+import { DCGM, NODE, VLLM } from "../components/metrics/catalogue";
 import { remoteScrapeConfig } from "../components/observability/scrape";
 import { autoscalingObjects, scalesToZero } from "../components/gpu/autoscaling";
 import { federationMatchers, federationScrapeTarget, htpasswdLine } from "../components/gpu/federation";
@@ -74,9 +74,12 @@ describe("GPU cluster: metrics federation", () => {
     assert.equal(htpasswdLine("user", "password"), "user:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=");
   });
 
-  it("federates every catalogue vLLM series of the namespace and every DCGM series", () => {
-    const [vllm, dcgm] = federationMatchers("inference");
+  it("federates the namespace's vLLM series and pod `up`, every DCGM series and the GPU nodes' node-exporter series", () => {
+    const [vllm, dcgm, node] = federationMatchers("inference");
     assert.match(vllm, /namespace="inference"}$/);
+    // The pods' `up` comes along: the central VllmReplicaDown / VllmAllReplicasDown alerts read it.
+    assert.ok(new RegExp(`^(?:${/__name__=~"([^"]*)"/.exec(vllm)![1]})$`).test("up"));
+    for (const m of Object.values(NODE)) assert.ok(node.includes(m.name), m.name);
     assert.ok(vllm.includes(`${VLLM.ttft.name}_bucket`));
     assert.ok(vllm.includes(VLLM.numRequestsWaiting.name));
     for (const m of Object.values(DCGM)) assert.ok(dcgm.includes(m.name), m.name);

@@ -3,7 +3,7 @@
  * checked by Envoy Gateway) for the vLLM and DCGM series. Pure helpers; the secret values are handled by the component.
  */
 import { createHash } from "crypto";
-import { DCGM, exposedSeries, VLLM } from "../metrics/catalogue";
+import { DCGM, exposedSeries, NODE, PROMETHEUS, VLLM } from "../metrics/catalogue";
 import { LABEL } from "../observability/conventions";
 import type { RemoteScrapeTarget } from "../observability/scrape";
 import { FEDERATION_USER } from "./layout";
@@ -15,11 +15,15 @@ export function htpasswdLine(user: string, password: string): string {
 
 const nameRegex = (names: readonly string[]) => names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
 
-/** `match[]` selectors of the federation scrape: every catalogue vLLM series of our namespace, every DCGM series. */
+/**
+ * `match[]` selectors of the federation scrape: every catalogue vLLM series of our namespace with the vLLM pods' `up`
+ * (replica-down alerts), every DCGM series, and the GPU nodes' node-exporter series (GPU dashboard).
+ */
 export function federationMatchers(vllmNamespace: string): string[] {
-  const vllm = Object.values(VLLM).flatMap(exposedSeries);
+  const vllm = [...Object.values(VLLM), PROMETHEUS.up].flatMap(exposedSeries);
   const dcgm = Object.values(DCGM).flatMap(exposedSeries);
-  return [`{__name__=~"${nameRegex(vllm)}",${LABEL.namespace}="${vllmNamespace}"}`, `{__name__=~"${nameRegex(dcgm)}"}`];
+  const node = Object.values(NODE).flatMap(exposedSeries);
+  return [`{__name__=~"${nameRegex(vllm)}",${LABEL.namespace}="${vllmNamespace}"}`, `{__name__=~"${nameRegex(dcgm)}"}`, `{__name__=~"${nameRegex(node)}"}`];
 }
 
 /** Defaults of the scrape target the monitoring stack consumes. */

@@ -93,7 +93,9 @@ export function gpuPrometheusValues(opts: GpuPrometheusOptions = { retention: "2
     defaultRules: { create: false },
     grafana: { enabled: false },
     alertmanager: { enabled: false },
-    nodeExporter: { enabled: false },
+    // The GPU nodes' CPU/RAM/network/disk panels need their node-exporter series (federated to the centre).
+    // Its subchart tolerates NoSchedule taints by default, so it also runs on the tainted GPU nodes.
+    nodeExporter: { enabled: true },
     kubeStateMetrics: { enabled: false },
     prometheus: {
       prometheusSpec: {
