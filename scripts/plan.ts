@@ -46,7 +46,7 @@ main().then(
   (e: unknown) => {
     // Config and usage errors are for humans: the message only, as `pulumi preview` prints them.
     const err = e instanceof Error ? e : new Error(String(e));
-    const known = ["ConfigError", "UnknownStackError", "Error"].includes(err.name) && !process.env.PLAN_DEBUG;
+    const known = ["ConfigError", "UnknownStackError", "ProgramError", "Error"].includes(err.name) && !process.env.PLAN_DEBUG;
     process.stderr.write(`error: ${known ? err.message : err.stack}\n`);
     process.exit(1);
   },
