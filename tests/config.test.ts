@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
-import { readStackFile } from "../config/stackFile";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { placeholderSecret, readStackFile } from "../config/stackFile";
 import { ConfigError, parseConfig, requiredSecrets } from "../config/schema";
 
 /** A valid minimal config; each bad case changes one thing in a copy. */
@@ -185,5 +188,22 @@ describe("config schema", () => {
     assert.deepEqual([prod.aiDeploy?.flavor, prod.aiDeploy?.autoscaling.minReplicas, prod.aiDeploy?.autoscaling.maxReplicas], ["h100-1-gpu", 1, 3]);
     assert.deepEqual(prod.monitoringCluster.nodePools.map((p) => [p.flavor, p.desiredNodes]), [["b2-15", 3]]);
     assert.deepEqual(prod.gpuCluster?.cluster.nodePools.map((p) => [p.flavor, p.desiredNodes]), [["l40s-90", 2], ["b3-16", 1]]);
+  });
+
+  it("reads a stack file with `pulumi config set --secret` values: stand-ins, marked secret, never parsed as config", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
+    try {
+      const dev = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+      const extra = "  ovh:applicationSecret:\n    secure: AAABAKx1\n  ovh-llm:hfToken:\n    secure: AAABAOx2\n";
+      fs.writeFileSync(path.join(dir, "Pulumi.enc.yaml"), dev.replace("config:\n", `config:\n${extra}`));
+      const file = readStackFile("enc", {}, dir);
+      assert.equal(file.allConfig["ovh:applicationSecret"], placeholderSecret("applicationSecret"));
+      assert.equal(file.allConfig["ovh-llm:hfToken"], placeholderSecret("hfToken"));
+      assert.deepEqual(file.secretKeys.sort(), ["ovh-llm:hfToken", "ovh:applicationSecret"]);
+      assert.equal("hfToken" in file.projectConfig, false);
+      assert.equal(parseConfig(file.projectConfig).environment, "dev");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
