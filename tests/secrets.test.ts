@@ -1,0 +1,203 @@
+/**
+ * Whole-program leak test: the prod program runs under mocks with a distinctive value for every secret (stack
+ * secrets, OVH credentials in config and env, generated passwords, AI token, kubeconfigs). Every such value may
+ * reach a resource only inside a secret envelope, and only where a secret belongs (Kubernetes Secret data, the
+ * Kubernetes provider's kubeconfig, the AI Deploy app's HF token input); every stack output carrying one is secret;
+ * nothing is printed with one.
+ */
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { htpasswdLine } from "../components/gpu/federation";
+import { FEDERATION_USER } from "../components/gpu/layout";
+import { loadStackConfig } from "../config/load";
+import { PROJECT, SecretKey } from "../config/schema";
+import { readStackFile } from "../config/stackFile";
+import { deployStack, StackOutputs } from "../program";
+import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "./helpers/mocks";
+
+/** Every secret value below contains it, so one substring search finds any of them. */
+const CANARY = "c4n4ry";
+const STACK_SECRETS: Record<SecretKey, string> = {
+  hfToken: `hf_${CANARY}_hugging_face`,
+  gpuApiKey: `${CANARY}-gpu-api-key`,
+  alertWebhookUrl: `https://hooks.example.com/${CANARY}-webhook`,
+  alertSlackWebhookUrl: `https://hooks.slack.com/services/T0/B0/${CANARY}-slack`,
+  alertSmtpPassword: `${CANARY}-smtp-password`,
+  remoteWritePassword: `${CANARY}-remote-write-password`,
+};
+const OVH_CONFIG = { "ovh:applicationKey": `${CANARY}-ovh-ak`, "ovh:applicationSecret": `${CANARY}-ovh-as`, "ovh:consumerKey": `${CANARY}-ovh-ck` };
+const OVH_ENV = { OVH_APPLICATION_KEY: `${CANARY}-env-ak`, OVH_APPLICATION_SECRET: `${CANARY}-env-as`, OVH_CONSUMER_KEY: `${CANARY}-env-ck` };
+
+const randomValue = (name: string) => `${CANARY}-random-${name}`;
+/** Mock outputs whose secrets carry the canary: generated passwords, AI token value, kubeconfigs. */
+const canaryOutputs = {
+  "random:index/randomPassword:RandomPassword": (a: pulumi.runtime.MockResourceArgs) => ({ result: randomValue(a.name) }),
+  "pulumi-nodejs:dynamic/aideploy:Token": (a: pulumi.runtime.MockResourceArgs) => ({ tokenId: `${a.name}-id`, value: `${CANARY}-ai-token-${a.name}`, version: 1 }),
+  "ovh:CloudProject/kube:Kube": (a: pulumi.runtime.MockResourceArgs) => ({
+    kubeconfig: `${FAKE_KUBECONFIG_PREFIX}${a.inputs.name}\nusers: [{name: admin, user: {token: ${CANARY}-kube-${a.name}}}]\n`,
+    url: `${a.name}.c1.gra.k8s.ovh.net`,
+    status: "READY",
+  }),
+};
+
+/** Where a secret may sit (inside an envelope), by resource type and top-level input. */
+const ALLOWED_HOMES: Record<string, string[]> = {
+  "kubernetes:core/v1:Secret": ["stringData", "data"],
+  "pulumi:providers:kubernetes": ["kubeconfig"],
+  "pulumi-nodejs:dynamic/aideploy:App": ["hfToken"],
+};
+
+/** Paths of secret envelopes whose content contains one of `needles`. */
+function secretPathsWith(v: unknown, needles: string[], path = ""): string[] {
+  if (isSecretEnvelope(v)) return needles.some((n) => JSON.stringify(unwrapSecrets(v.value) ?? "").includes(n)) ? [path] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => secretPathsWith(x, needles, `${path}[${i}]`));
+  if (v !== null && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => secretPathsWith(x, needles, path ? `${path}.${k}` : k));
+  return [];
+}
+
+function hasEnvelope(v: unknown): boolean {
+  if (isSecretEnvelope(v)) return true;
+  if (Array.isArray(v)) return v.some(hasEnvelope);
+  if (v !== null && typeof v === "object") return Object.values(v).some(hasEnvelope);
+  return false;
+}
+
+interface Run {
+  recorder: MockRecorder;
+  outputs: StackOutputs;
+  printed: string;
+}
+
+/** The prod stack file with every alerting channel and remote write (with a username) turned on. */
+async function runProd(secrets: Partial<Record<SecretKey, string>>): Promise<Run> {
+  const file = readStackFile("prod", secrets);
+  const monitoringKey = `${PROJECT}:monitoring`;
+  const monitoring = JSON.parse(file.allConfig[monitoringKey]);
+  monitoring.alerting = {
+    ...monitoring.alerting,
+    webhook: true,
+    slackChannel: "#llm-alerts",
+    email: { to: "oncall@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts" },
+  };
+  monitoring.remoteWrite = { enabled: true, url: "https://mimir.example.com/api/v1/push", tenant: "llm-prod", username: "prometheus" };
+  const allConfig = { ...file.allConfig, [monitoringKey]: JSON.stringify(monitoring), ...OVH_CONFIG };
+  pulumi.runtime.setAllConfig(allConfig, [...file.secretKeys, "ovh:applicationSecret", "ovh:consumerKey"]);
+
+  const recorder = new MockRecorder(canaryOutputs);
+  await pulumi.runtime.setMocks(recorder, PROJECT, "prod", false);
+  const savedEnv = Object.fromEntries(Object.keys(OVH_ENV).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, OVH_ENV);
+  // Capture everything printed while the program runs (console and the SDK's log both end on these streams).
+  let printed = "";
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  const tap = (stream: NodeJS.WriteStream, orig: typeof process.stdout.write) =>
+    function (chunk: unknown, ...rest: unknown[]) {
+      printed += String(chunk);
+      return (orig as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+    } as typeof process.stdout.write;
+  process.stdout.write = tap(process.stdout, writes.out);
+  process.stderr.write = tap(process.stderr, writes.err);
+  try {
+    const outputs = deployStack(loadStackConfig());
+    await settle();
+    return { recorder, outputs, printed };
+  } finally {
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Every value that must stay secret in a run, with derived forms (the federation htpasswd line). */
+function needlesOf(run: Run): string[] {
+  const randoms = run.recorder.ofType("random:index/randomPassword:RandomPassword").map((r) => randomValue(r.name));
+  return [...Object.values(STACK_SECRETS), ...Object.values(OVH_CONFIG), ...Object.values(OVH_ENV), CANARY, ...randoms.map((p) => htpasswdLine(FEDERATION_USER, p))];
+}
+
+const where = (r: RecordedResource, path: string) => `${r.type} ${r.name} ${path}`;
+
+describe("secrets stay secret through the whole prod program", function () {
+  this.timeout(30_000);
+
+  for (const variant of [
+    { title: "every secret set", secrets: STACK_SECRETS },
+    { title: "GPU API key generated", secrets: (({ gpuApiKey: _generated, ...rest }) => rest)(STACK_SECRETS) },
+  ]) {
+    describe(variant.title, () => {
+      let run: Run;
+      before(async () => {
+        run = await runProd(variant.secrets);
+      });
+
+      it("reaches resources only inside secret envelopes", () => {
+        const needles = needlesOf(run);
+        const leaks = run.recorder.resources.flatMap((r) =>
+          plainStrings(r.rawInputs)
+            .filter((s) => needles.some((n) => s.value.includes(n)))
+            .map((s) => where(r, s.path)),
+        );
+        assert.deepEqual(leaks, []);
+      });
+
+      it("keeps secrets where secrets belong: Secret data, the provider's kubeconfig, the app's HF token", () => {
+        const needles = needlesOf(run);
+        const misplaced = run.recorder.resources.flatMap((r) =>
+          secretPathsWith(r.rawInputs, needles)
+            .filter((path) => !(ALLOWED_HOMES[r.type] ?? []).includes(path.split(/[.[]/)[0]))
+            .map((path) => where(r, path)),
+        );
+        assert.deepEqual(misplaced, []);
+      });
+
+      it("puts no secret in Helm values (one would make Pulumi hide all of them)", () => {
+        const releases = run.recorder.ofType("kubernetes:helm.sh/v3:Release");
+        assert.ok(releases.length >= 5, "the monitoring and GPU releases were recorded");
+        for (const r of releases) assert.equal(hasEnvelope(r.rawInputs.values), false, `${r.name}: a secret in values`);
+      });
+
+      it("never captures OVH credentials (config or env) in any input, the dynamic providers' serialized code included", () => {
+        const ovh = [...Object.values(OVH_CONFIG), ...Object.values(OVH_ENV)];
+        const found = run.recorder.resources.filter((r) => ovh.some((v) => JSON.stringify(r.inputs).includes(v))).map((r) => r.name);
+        assert.deepEqual(found, []);
+        const dynamic = run.recorder.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/"));
+        assert.ok(dynamic.length === 2 && dynamic.every((r) => typeof r.inputs.__provider === "string" && r.inputs.__provider.length > 1000), "the serialized providers were scanned");
+      });
+
+      it("stores each secret: Secret objects hold the values the stack set (the test sees them)", () => {
+        const secretData = run.recorder.ofType("kubernetes:core/v1:Secret").map((r) => JSON.stringify(r.inputs.stringData ?? r.inputs.data ?? {}));
+        for (const [key, value] of Object.entries(variant.secrets)) {
+          assert.ok(secretData.some((d) => d.includes(JSON.stringify(value).slice(1, -1))), `${key} in a Kubernetes Secret`);
+        }
+        const app = run.recorder.ofType("pulumi-nodejs:dynamic/aideploy:App")[0];
+        assert.ok(isSecretEnvelope(app.rawInputs.hfToken) && app.inputs.hfToken === STACK_SECRETS.hfToken, "the app's hfToken input is a secret");
+        for (const r of run.recorder.ofType("kubernetes:core/v1:Secret")) {
+          const field = r.rawInputs.stringData ?? r.rawInputs.data;
+          const values = isSecretEnvelope(field) ? [field] : Object.values(field ?? {});
+          const clear = values.filter((v) => !isSecretEnvelope(v) && needlesOf(run).some((n) => JSON.stringify(v).includes(n)));
+          assert.deepEqual(clear, [], `${r.name}: secret data not wrapped`);
+        }
+      });
+
+      it("marks secret every stack output that carries a secret", async () => {
+        const needles = needlesOf(run);
+        const carrying: string[] = [];
+        for (const [key, out] of Object.entries(run.outputs) as [string, pulumi.Output<unknown> | undefined][]) {
+          if (out === undefined) continue;
+          const text = JSON.stringify(await valueOf(out));
+          if (!needles.some((n) => text.includes(n))) continue;
+          carrying.push(key);
+          assert.equal(await isSecret(out), true, `${key} carries a secret but is not secret`);
+        }
+        assert.deepEqual(carrying.sort(), ["endpointTokens", "gpuKubeconfig", "grafanaAdminPassword", "monitoringKubeconfig"]);
+      });
+
+      it("prints no secret", () => {
+        const needles = needlesOf(run);
+        assert.deepEqual(needles.filter((n) => run.printed.includes(n)), []);
+      });
+    });
+  }
+});
