@@ -107,8 +107,10 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
     const prometheus = release("prometheus", CHARTS.kubePrometheusStack, RELEASES.prometheus, gpuPrometheusValues());
     // Driver builds on fresh GPU nodes take a while: a long Helm timeout.
     release("gpu-operator", CHARTS.gpuOperator, RELEASES.gpuOperator, gpuOperatorValues(config, { dcgmMetricsCsv: dcgmMetricsCsv() }), { dependsOn: [prometheus], timeoutSeconds: 3600 });
-    const certManager = release("cert-manager", CHARTS.certManager, RELEASES.certManager, certManagerValues());
     const envoyGateway = release("envoy-gateway", CHARTS.envoyGateway, RELEASES.envoyGateway, envoyGatewayValues());
+    // With `gatewayAPI.enabled`, cert-manager v1.21.1 exits at start when the Gateway API CRDs are missing
+    // (pkg/controller/context.go: "Please install the gateway-api CRDs"): Envoy Gateway's chart installs them first.
+    const certManager = release("cert-manager", CHARTS.certManager, RELEASES.certManager, certManagerValues(), { dependsOn: [envoyGateway] });
     const keda = release("keda", CHARTS.keda, RELEASES.keda, kedaValues());
     const anyToZero = config.models.some((m) => scalesToZero(m, config.autoscaling));
     const httpAddOn = anyToZero ? [release("keda-http", CHARTS.kedaHttpAddOn, RELEASES.kedaHttpAddOn, kedaHttpAddOnValues(), { dependsOn: [keda] })] : [];
