@@ -3,7 +3,7 @@
  * only place that touches `pulumi.Config`; everything after it gets typed values.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { checkSecretsPresent, parseConfig, PROJECT, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
+import { checkSecretsPresent, ConfigError, parseConfig, PROJECT, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 
@@ -22,13 +22,33 @@ function decode(value: string): unknown {
   }
 }
 
+/** What a config error shows instead of a value set with `--secret`. */
+export const REDACTED = "[secret]";
+
+/**
+ * `parseConfig`, but a problem in a value set with `--secret` (e.g. a misspelt secret key, which is then an unknown
+ * key) is reported without the value: the message ends up in `pulumi up` output and CI logs.
+ */
+function parseRedacted(raw: Record<string, unknown>, secretKeys: ReadonlySet<string>): StackConfig {
+  try {
+    return parseConfig(raw);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const topKey = (key: string) => key.split(".")[0];
+    throw new ConfigError(e.issues.map((i) => (secretKeys.has(topKey(i.key)) ? { ...i, value: REDACTED } : i)));
+  }
+}
+
 export function loadStackConfig(): LoadedConfig {
   const prefix = `${PROJECT}:`;
   const raw: Record<string, unknown> = {};
+  const secretKeys = new Set<string>();
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (key.startsWith(prefix) && !(key.slice(prefix.length) in SECRET_KEYS)) raw[key.slice(prefix.length)] = decode(value);
+    if (!key.startsWith(prefix) || key.slice(prefix.length) in SECRET_KEYS) continue;
+    raw[key.slice(prefix.length)] = decode(value);
+    if (pulumi.runtime.isConfigSecret(key)) secretKeys.add(key);
   }
-  const config = parseConfig(raw);
+  const config = parseRedacted(raw, secretKeys);
   const cfg = new pulumi.Config(PROJECT);
   const secrets: StackSecrets = {};
   for (const key of Object.keys(SECRET_KEYS) as SecretKey[]) {

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { htpasswdLine } from "../components/gpu/federation";
 import { FEDERATION_USER } from "../components/gpu/layout";
 import { loadStackConfig } from "../config/load";
-import { PROJECT, SecretKey } from "../config/schema";
+import { ConfigError, PROJECT, SecretKey } from "../config/schema";
 import { readStackFile } from "../config/stackFile";
 import { deployStack, StackOutputs } from "../program";
 import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "./helpers/mocks";
@@ -200,4 +200,19 @@ describe("secrets stay secret through the whole prod program", function () {
       });
     });
   }
+});
+
+describe("config errors never echo a value set with --secret", () => {
+  it("a misspelt secret key is reported by name, its value redacted; plain values are still shown", () => {
+    const file = readStackFile("dev");
+    const typo = `hf_${CANARY}_misspelt_key`;
+    pulumi.runtime.setAllConfig(
+      { ...file.allConfig, [`${PROJECT}:hfTokn`]: typo, [`${PROJECT}:plainTypo`]: "visible-value" },
+      [...file.secretKeys, `${PROJECT}:hfTokn`],
+    );
+    assert.throws(
+      () => loadStackConfig(),
+      (e: Error) => e instanceof ConfigError && !e.message.includes(typo) && /ovh-llm:hfTokn = "\[secret\]"/.test(e.message) && /ovh-llm:plainTypo = "visible-value"/.test(e.message),
+    );
+  });
 });
