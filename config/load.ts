@@ -22,6 +22,10 @@ function decode(value: string): unknown {
   }
 }
 
+// Which keys were set with `--secret`: exported by the SDK's runtime/config module but missing from its typings.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
 /** What a config error shows instead of a value set with `--secret`. */
 export const REDACTED = "[secret]";
 
@@ -46,7 +50,7 @@ export function loadStackConfig(): LoadedConfig {
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (!key.startsWith(prefix) || key.slice(prefix.length) in SECRET_KEYS) continue;
     raw[key.slice(prefix.length)] = decode(value);
-    if (pulumi.runtime.isConfigSecret(key)) secretKeys.add(key);
+    if (isConfigSecret(key)) secretKeys.add(key);
   }
   const config = parseRedacted(raw, secretKeys);
   const cfg = new pulumi.Config(PROJECT);
