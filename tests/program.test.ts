@@ -4,6 +4,7 @@ import { loadStackConfig } from "../config/load";
 import { PROJECT } from "../config/schema";
 import { readStackFile } from "../config/stackFile";
 import { deployStack, StackOutputs } from "../program";
+import { runPlan } from "../scripts/plan/run";
 import { isSecret, MockRecorder, settle, valueOf } from "./helpers/mocks";
 
 /** Runs the real program for a stack file under mocks (what `pulumi up` would run, minus the engine). */
@@ -108,5 +109,28 @@ describe("the whole program under mocks", function () {
     const firstEnd = events.findIndex((e) => e.startsWith("end "));
     const startedBeforeAnyEnded = events.slice(0, firstEnd).map((e) => e.slice("start ".length)).sort();
     assert.deepEqual(startedBeforeAnyEnded, ["ovh-llm-prod-ai-deploy-app", "ovh-llm-prod-gpu-mks", "ovh-llm-prod-monitoring"]);
+  });
+
+  it("orders installs where one really needs another", async () => {
+    const { resources } = await runPlan({ stack: "prod", program: () => deployStack(loadStackConfig()) });
+    const urnOf = (pred: (r: (typeof resources)[number]) => boolean, what: string) => {
+      const found = resources.filter(pred);
+      assert.equal(found.length, 1, what);
+      return found[0];
+    };
+    const release = (chart: RegExp) => urnOf((r) => r.type === "kubernetes:helm.sh/v3:Release" && chart.test(String(r.inputs.chart)), String(chart));
+    const certManager = release(/cert-manager$/);
+    const envoy = release(/gateway-helm$/);
+    const gpuOperator = release(/^gpu-operator$/);
+    const kps = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack");
+    // cert-manager's Gateway API shim exits at start until the Gateway API CRDs (Envoy Gateway's chart) exist.
+    assert.ok(certManager.dependsOn.includes(envoy.urn), "cert-manager waits for Envoy Gateway");
+    // The GPU operator creates the DCGM ServiceMonitor only if the monitoring.coreos.com CRDs already exist.
+    const gpuKps = kps.find((r) => r.urn.includes("gpu"))!;
+    assert.ok(gpuOperator.dependsOn.includes(gpuKps.urn), "the GPU operator waits for the GPU cluster's Prometheus");
+    // Workloads wait for nodes to schedule on.
+    const monitoringPool = urnOf((r) => r.type === "ovh:CloudProject/kubeNodePool:KubeNodePool" && r.name === "ovh-llm-prod-monitoring-monitoring", "monitoring pool");
+    const centralKps = kps.find((r) => !r.urn.includes("gpu"))!;
+    assert.ok(centralKps.dependsOn.includes(monitoringPool.urn), "the central Prometheus waits for the monitoring nodes");
   });
 });
