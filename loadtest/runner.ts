@@ -243,7 +243,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       } else {
         failed++;
         errors[outcome.errorKind!]++;
-        if (errorSamples.size < 5 && outcome.error) errorSamples.add(outcome.error);
+        // A server or proxy may echo the Authorization header in its error body: the samples go to the report.
+        if (errorSamples.size < 5 && outcome.error) errorSamples.add(options.token ? outcome.error.split(options.token).join("[secret]") : outcome.error);
       }
     }
   };

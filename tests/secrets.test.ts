@@ -6,12 +6,16 @@
  * nothing is printed with one.
  */
 import { strict as assert } from "assert";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { htpasswdLine } from "../components/gpu/federation";
 import { FEDERATION_USER } from "../components/gpu/layout";
 import { loadStackConfig } from "../config/load";
 import { ConfigError, PROJECT, SecretKey } from "../config/schema";
 import { readStackFile } from "../config/stackFile";
+import { formatReport } from "../loadtest/report";
+import { runLoad } from "../loadtest/runner";
 import { deployStack, StackOutputs } from "../program";
 import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "./helpers/mocks";
 
@@ -214,5 +218,25 @@ describe("config errors never echo a value set with --secret", () => {
       () => loadStackConfig(),
       (e: Error) => e instanceof ConfigError && !e.message.includes(typo) && /ovh-llm:hfTokn = "\[secret\]"/.test(e.message) && /ovh-llm:plainTypo = "visible-value"/.test(e.message),
     );
+  });
+});
+
+describe("the load tester never reports its token", () => {
+  it("redacts a token the server echoes in an error body from the report and its JSON", async () => {
+    const token = `${CANARY}-loadtest-token`;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(401, { "content-type": "text/plain" }).end(`invalid credentials: ${req.headers.authorization}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await runLoad({ baseUrl: `http://127.0.0.1:${port}/v1`, token, model: "m", concurrency: 2, maxRequests: 4, maxTokens: 8, timeoutSeconds: 5 });
+      assert.equal(result.errors.http_4xx, 4);
+      assert.ok(result.errorSamples.some((s) => s.includes("Bearer [secret]")), "the echoed body is still shown, redacted");
+      assert.ok(!JSON.stringify(result).includes(token) && !formatReport(result).includes(token));
+    } finally {
+      server.close();
+    }
   });
 });
