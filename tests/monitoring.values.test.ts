@@ -1,7 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { alertmanagerConfig, RECEIVER } from "../components/monitoring/alertmanager";
@@ -10,6 +8,7 @@ import { grafanaPortForwardCommand, inClusterUrls, monitoringNames } from "../co
 import { COMMENTED_UPSTREAM_VALUES, FREE_FORM_VALUES, kubePrometheusStackValues } from "../components/monitoring/values";
 import type { RemoteScrapeTarget } from "../components/observability/scrape";
 import { CHART_VALUES_DIR, existsIn, leafPaths } from "./helpers/chartValues";
+import { runPromtool, tempDir } from "./helpers/prometheus";
 import { readStackFile } from "../config/stackFile";
 import { monitoringSchema, parseConfig, type MonitoringConfig } from "../config/schema";
 
@@ -214,15 +213,13 @@ describe("remote scrape configs and dashboards", () => {
     assert.deepEqual(jobs[0].authorization, { type: "Bearer", credentials_file: "/etc/prometheus/secrets/ai-deploy-token/token" });
     assert.deepEqual(jobs[1].basic_auth, { username: "prom", password_file: "/etc/prometheus/secrets/gpu-basic/token" });
 
-    const promtool = spawnSync("promtool", ["--version"]);
-    assert.ok(!promtool.error, "promtool not found: run npm run setup");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mon-scrape-"));
+    const { dir, remove } = tempDir("mon-scrape-");
     try {
-      const file = path.join(dir, "prometheus.yml");
-      fs.writeFileSync(file, yaml.dump({ scrape_configs: jobs }));
-      execFileSync("promtool", ["check", "config", "--syntax-only", file], { stdio: "pipe" });
+      fs.writeFileSync(path.join(dir, "prometheus.yml"), yaml.dump({ scrape_configs: jobs }));
+      const r = runPromtool(["check", "config", "--syntax-only", "prometheus.yml"], dir);
+      assert.equal(r.code, 0, r.output);
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   });
 
