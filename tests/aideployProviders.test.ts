@@ -263,9 +263,15 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
     const provider = new AppProvider(FAST);
     const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
     for (const secret of Object.values(FAKE_CREDENTIALS)) assert.ok(!serialized.text.includes(secret), "credentials must not be serialized");
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "aideploy-")), "provider.js");
-    fs.writeFileSync(file, serialized.text);
-    const copy = require(file).handler() as AppProvider;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aideploy-"));
+    let copy: AppProvider;
+    try {
+      const file = path.join(dir, "provider.js");
+      fs.writeFileSync(file, serialized.text);
+      copy = require(file).handler() as AppProvider;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     await copy.configure(stackConfig(ovhConfig()));
     const { outs } = await copy.create(appInputs());
     assert.equal((outs as AppOutputs).state, "RUNNING");

@@ -32,10 +32,11 @@ function filesUnder(dir: string): string[] {
 
 describe("offline plan (npm run plan)", function () {
   this.timeout(60_000);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
+  let tmp: string;
   const runs: Record<string, Run> = {};
 
   before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
     // The three program runs are independent: run them side by side.
     const [dev, prod, bad, unknown] = await Promise.all([
       planCli(["dev", "--out", path.join(tmp, "dev")]),
@@ -217,10 +218,13 @@ describe("offline plan: artifacts of a program with every kind of resource", fun
 
   it("writeArtifacts replaces the directory (no stale files from an earlier plan)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-write-"));
-    fs.writeFileSync(path.join(dir, "stale.yaml"), "old");
-    writeArtifacts(dir, new Map([["helm/a.values.yaml", "x: 1\n"]]));
-    assert.deepEqual(filesUnder(dir), ["helm/a.values.yaml"]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.writeFileSync(path.join(dir, "stale.yaml"), "old");
+      writeArtifacts(dir, new Map([["helm/a.values.yaml", "x: 1\n"]]));
+      assert.deepEqual(filesUnder(dir), ["helm/a.values.yaml"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("--config sets top-level keys and paths inside structured keys", () => {
