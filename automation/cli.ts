@@ -19,7 +19,10 @@ const USAGE = `usage: tsx automation/cli.ts <deploy|preview|outputs|destroy> <en
 export function overridesFromSets(sets: string[]): ConfigOverrides {
   let result: unknown = {};
   for (const set of sets) {
-    const { key, value } = parseOverride(set.includes(":") ? set : `ovh-llm:${set}`);
+    const name = set.split("=")[0];
+    // Only the program's own keys: provider settings such as ovh:* (often secrets) belong in `pulumi config set`.
+    if (name.includes(":") && !name.startsWith("ovh-llm:")) throw new AutomationError(`--set ${name}: only ovh-llm keys can be overridden; use pulumi config set for ${name}`);
+    const { key, value } = parseOverride(name.includes(":") ? set : `ovh-llm:${set}`);
     const [, dotted] = key.split(":");
     const nested = dotted.split(".").reduceRight<unknown>((inner, segment) => ({ [segment]: inner }), value);
     result = deepMerge(result, nested);

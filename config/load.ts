@@ -53,6 +53,11 @@ export function loadStackConfig(): LoadedConfig {
     if (isConfigSecret(key)) secretKeys.add(key);
   }
   const config = parseRedacted(raw, secretKeys);
+  const inClear = Object.keys(SECRET_KEYS).filter((k) => pulumi.runtime.allConfig()[prefix + k] !== undefined && !isConfigSecret(prefix + k));
+  if (inClear.length > 0)
+    throw new ConfigError(
+      inClear.map((k) => ({ key: prefix + k, value: REDACTED, allowed: `a value set with --secret (it is stored in clear): pulumi config set --secret ${k} <value>` })),
+    );
   const cfg = new pulumi.Config(PROJECT);
   const secrets: StackSecrets = {};
   for (const key of Object.keys(SECRET_KEYS) as SecretKey[]) {

@@ -160,6 +160,14 @@ describe("automation module (fake Pulumi CLI driver)", () => {
     await assert.rejects(deploy("qa", {}, options()), (e: unknown) => e instanceof StackNotFoundError && /\(stacks: dev, prod\)/.test(e.message));
   });
 
+  it("--set takes only the program's own keys and never echoes a provider setting's value", () => {
+    assert.throws(
+      () => overridesFromSets(["ovh:clientSecret=s3cr3t-value"]),
+      (e: Error) => /only ovh-llm keys/.test(e.message) && !e.message.includes("s3cr3t-value"),
+    );
+    assert.deepEqual(overridesFromSets(["ovh-llm:monitoring.retention=30d"]), { monitoring: { retention: "30d" } });
+  });
+
   it("CLI --set paths become typed nested overrides; deepMerge replaces arrays", () => {
     assert.deepEqual(overridesFromSets(["aiDeploy.autoscaling.maxReplicas=3", "aiDeploy.flavor=l40s-1-gpu", "monitoring.retention=30d"]), {
       aiDeploy: { autoscaling: { maxReplicas: 3 }, flavor: "l40s-1-gpu" },

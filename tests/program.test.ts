@@ -112,7 +112,7 @@ describe("the whole program under mocks", function () {
   });
 
   it("orders installs where one really needs another", async () => {
-    const { resources } = await runPlan({ stack: "prod", program: () => deployStack(loadStackConfig()) });
+    const { resources } = await runPlan({ stack: "prod", program: () => ({ ...deployStack(loadStackConfig()) }) });
     const urnOf = (pred: (r: (typeof resources)[number]) => boolean, what: string) => {
       const found = resources.filter(pred);
       assert.equal(found.length, 1, what);

@@ -221,6 +221,18 @@ describe("config errors never echo a value set with --secret", () => {
   });
 });
 
+describe("secret keys must be set with --secret", () => {
+  it("refuses a secret key stored in clear in the stack config, without echoing it", () => {
+    const file = readStackFile("dev");
+    const clear = `hf_${CANARY}_in_clear`;
+    pulumi.runtime.setAllConfig({ ...file.allConfig, [`${PROJECT}:hfToken`]: clear }, file.secretKeys);
+    assert.throws(
+      () => loadStackConfig(),
+      (e: Error) => e instanceof ConfigError && !e.message.includes(clear) && /ovh-llm:hfToken = "\[secret\]": expected a value set with --secret/.test(e.message),
+    );
+  });
+});
+
 describe("the load tester never reports its token", () => {
   it("redacts a token the server echoes in an error body from the report and its JSON", async () => {
     const token = `${CANARY}-loadtest-token`;
