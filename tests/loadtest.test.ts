@@ -1,9 +1,7 @@
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../config/stackFile";
 import { DEFAULT_MIX, parseMix, promptPicker, PROMPT_POOLS, seededRandom } from "../loadtest/prompts";
 import { formatProgress, formatReport } from "../loadtest/report";
 import { LoadOptions, LoadResult, runLoad, validateOptions } from "../loadtest/runner";
@@ -11,6 +9,7 @@ import { interpretChatEvent, SseParser } from "../loadtest/sse";
 import { percentile, Samples, summarize } from "../loadtest/stats";
 import { targetFromOutputs } from "../loadtest/target";
 import { Fault, startFakeOpenAiServer } from "./fakes/openaiServer";
+import { runTsxScript } from "./helpers/cli";
 
 describe("load tester: pure parts", () => {
   it("nearest-rank percentiles and summaries", () => {
@@ -185,15 +184,12 @@ describe("load tester against a fake OpenAI-compatible server", function () {
     const server = await startFakeOpenAiServer({ token: TOKEN, tokenDelayMs: 1 });
     const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "loadtest-")), "r.json");
     try {
-      const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) =>
-        execFile(
-          process.execPath,
-          ["--import", "tsx", path.join(ROOT, "loadtest/cli.ts"), "--url", server.url, "--model", "m", "--requests", "6", "--concurrency", "3", "--max-tokens", "5", "--json", json],
-          { cwd: ROOT, env: { ...process.env, LOADTEST_TOKEN: TOKEN }, timeout: 20_000 },
-          (err, out) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: out }),
-        ),
+      const { code, stdout, stderr } = await runTsxScript(
+        "loadtest/cli.ts",
+        ["--url", server.url, "--model", "m", "--requests", "6", "--concurrency", "3", "--max-tokens", "5", "--json", json],
+        { env: { ...process.env, LOADTEST_TOKEN: TOKEN }, timeoutMs: 20_000 },
       );
-      assert.equal(code, 0, stdout);
+      assert.equal(code, 0, `${stdout}${stderr}`);
       assert.match(stdout, /Requests: 6 sent, 6 ok, 0 failed/);
       assert.equal((JSON.parse(fs.readFileSync(json, "utf8")) as LoadResult).throughput.outputTokens, 30);
     } finally {

@@ -1,30 +1,17 @@
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ROOT } from "../config/stackFile";
 import { renderArtifacts } from "../scripts/plan/artifacts";
 import type { PlannedResource } from "../scripts/plan/model";
 import { applyOverrides, parseOverride } from "../scripts/plan/overrides";
 import { runPlan, writeArtifacts } from "../scripts/plan/run";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runTsxScript, type ScriptRun } from "./helpers/cli";
 
 /** The plan CLI as users run it (`npm run plan -- ...`), in a child process: one program run per process. */
-function planCli(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/plan.ts"), ...args], { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const planCli = (args: string[]) => runTsxScript("scripts/plan.ts", args);
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
@@ -33,7 +20,7 @@ function filesUnder(dir: string): string[] {
 describe("offline plan (npm run plan)", function () {
   this.timeout(60_000);
   let tmp: string;
-  const runs: Record<string, Run> = {};
+  const runs: Record<string, ScriptRun> = {};
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
