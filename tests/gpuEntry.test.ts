@@ -1,17 +1,15 @@
 import { strict as assert } from "assert";
-import { readStackFile } from "../config/stackFile";
-import { parseConfig, type GpuClusterConfig } from "../config/schema";
+import type { GpuClusterConfig } from "../config/schema";
 import { DCGM, NODE, VLLM } from "../components/metrics/catalogue";
 import { remoteScrapeConfig } from "../components/observability/scrape";
 import { autoscalingObjects, scalesToZero } from "../components/gpu/autoscaling";
 import { federationMatchers, federationScrapeTarget, htpasswdLine } from "../components/gpu/federation";
-import { entryObjects, federationRoute, federationSecurityPolicy, gateway, modelRoute, type EntryContext } from "../components/gpu/gateway";
+import { entryObjects, federationRoute, federationSecurityPolicy, gateway, modelRoute } from "../components/gpu/gateway";
 import { checkObject, type K8sObject } from "../components/gpu/k8s";
 import { ENVOY_CONTROLLER, FEDERATION_HTPASSWD_SECRET, GATEWAY_NAME, INTERCEPTOR_PROXY_SERVICE, metricsHostname, NAMESPACES } from "../components/gpu/layout";
 import { vllmWorkloadObjects } from "../components/gpu/vllm";
+import { gpuEntryContext as entryCtx, prodGpu } from "./helpers/stacks";
 
-const prodGpu = (): GpuClusterConfig => parseConfig(readStackFile("prod").projectConfig).gpuCluster as GpuClusterConfig;
-const entryCtx = (gpu = prodGpu()): EntryContext => ({ namespace: gpu.namespace, tls: gpu.tls, metricsHostname: metricsHostname(gpu), issuerName: "acme-prod" });
 
 describe("GPU cluster: HTTPS entry builders", () => {
   it("one HTTPS listener per model host plus the metrics host, certificates from the ACME issuer", () => {

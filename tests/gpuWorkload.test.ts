@@ -1,14 +1,13 @@
 import { strict as assert } from "assert";
 import { parser } from "@prometheus-io/lezer-promql";
-import { readStackFile } from "../config/stackFile";
-import { parseConfig, type GpuClusterConfig, type GpuModelConfig } from "../config/schema";
+import type { GpuModelConfig } from "../config/schema";
 import { VLLM } from "../components/metrics/catalogue";
 import { kedaQueueDepthQuery } from "../components/observability/queries";
 import { autoscalingObjects, interceptorRoute, scaledObject } from "../components/gpu/autoscaling";
 import { API_KEY_SECRET, HF_TOKEN_SECRET, HTTP_ADDON_SCALER_ADDRESS, NAMESPACES, PROMETHEUS_URL, RELEASES, VLLM_PORT } from "../components/gpu/layout";
 import { podLabels, vllmArgs, vllmNetworkPolicy, vllmPodDisruptionBudget, vllmService, vllmServiceMonitor, vllmStatefulSet, type WorkloadContext } from "../components/gpu/vllm";
+import { prodGpu } from "./helpers/stacks";
 
-const prodGpu = (): GpuClusterConfig => parseConfig(readStackFile("prod").projectConfig).gpuCluster as GpuClusterConfig;
 
 function model(overrides: Partial<GpuModelConfig> = {}): GpuModelConfig {
   return { ...prodGpu().models[0], ...overrides };

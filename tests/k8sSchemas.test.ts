@@ -29,11 +29,10 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../config/stackFile";
-import { parseConfig, type GpuClusterConfig } from "../config/schema";
+import type { GpuClusterConfig } from "../config/schema";
 import { autoscalingObjects, interceptorRoute, scaledObject, scalesToZero } from "../components/gpu/autoscaling";
 import { federationScrapeTarget } from "../components/gpu/federation";
-import { acmeClusterIssuer, entryObjects, federationSecurityPolicy, modelRoute, type EntryContext } from "../components/gpu/gateway";
+import { acmeClusterIssuer, entryObjects, federationSecurityPolicy, modelRoute } from "../components/gpu/gateway";
 import { GpuInferenceCluster } from "../components/gpu/inferenceCluster";
 import type { K8sObject } from "../components/gpu/k8s";
 import { metricsHostname } from "../components/gpu/layout";
@@ -41,9 +40,9 @@ import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type Workload
 import { MonitoringStack } from "../components/monitoring/stack";
 import { installMocks, settle, valueOf, type RecordedResource } from "./helpers/mocks";
 import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "./helpers/k8sSchema";
+import { gpuEntryContext, prodGpu, stackConfig } from "./helpers/stacks";
 
-const prodConfig = () => parseConfig(readStackFile("prod").projectConfig);
-const prodGpu = (): GpuClusterConfig => prodConfig().gpuCluster as GpuClusterConfig;
+const prodConfig = () => stackConfig("prod");
 
 /** The config variants whose objects differ: prod as is, scale-to-zero on, TLS from a provided Secret. */
 function variants(): Record<string, GpuClusterConfig> {
@@ -55,7 +54,7 @@ function variants(): Record<string, GpuClusterConfig> {
   };
 }
 
-const entryCtx = (gpu: GpuClusterConfig): EntryContext => ({ namespace: gpu.namespace, tls: gpu.tls, metricsHostname: metricsHostname(gpu), issuerName: "acme-prod" });
+const entryCtx = gpuEntryContext;
 const workloadCtx = (gpu: GpuClusterConfig, hfToken = true): WorkloadContext => ({
   namespace: gpu.namespace,
   gpuPool: gpu.cluster.nodePools.find((p) => p.name === "gpu")!,
