@@ -32,6 +32,9 @@ describe("the whole program under mocks", function () {
       });
 
       it("marks exactly the credential outputs secret", async () => {
+        // Only the GPU cluster's outputs may be missing (dev has none): the checks below must not pass vacuously.
+        const absent = [...SECRET_OUTPUTS, ...PLAIN_OUTPUTS].filter((key) => outputs[key] === undefined);
+        assert.deepEqual(absent, stack === "dev" ? ["gpuKubeconfig", "gpuClusterId"] : []);
         for (const key of SECRET_OUTPUTS) {
           const out = outputs[key] as pulumi.Output<unknown> | undefined;
           if (out === undefined) continue;
