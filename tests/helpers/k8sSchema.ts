@@ -49,7 +49,7 @@ const MODEL_MODULES: Record<string, string> = {
   "monitoring.coreos.com/v1/PrometheusRule": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule",
   "monitoring.coreos.com/v1alpha1/AlertmanagerConfig": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/AlertmanagerConfig",
   "monitoring.coreos.com/v1alpha1/ScrapeConfig": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/ScrapeConfig",
-  // @kubernetes-models/keda 0.4.2: generated from KEDA 2.10.1 (we pin 2.20.2; see VERIFIED_EXTENSIONS).
+  // @kubernetes-models/keda 2.0.0 (a recent KEDA: has initialCooldownPeriod and eventing.keda.sh; we pin 2.20.2).
   "keda.sh/v1alpha1/ScaledObject": "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject",
   "keda.sh/v1alpha1/TriggerAuthentication": "@kubernetes-models/keda/keda.sh/v1alpha1/TriggerAuthentication",
   // @kubernetes-models/gateway-api 2.0.0.
@@ -61,7 +61,7 @@ const MODEL_MODULES: Record<string, string> = {
   "gateway.envoyproxy.io/v1alpha1/SecurityPolicy": "@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1/SecurityPolicy",
   "gateway.envoyproxy.io/v1alpha1/BackendTrafficPolicy": "@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1/BackendTrafficPolicy",
   "gateway.envoyproxy.io/v1alpha1/ClientTrafficPolicy": "@kubernetes-models/envoy-gateway/gateway.envoyproxy.io/v1alpha1/ClientTrafficPolicy",
-  // @kubernetes-models/cert-manager 4.4.4: generated from cert-manager v1.11.2 (we pin v1.21.1).
+  // @kubernetes-models/cert-manager 6.0.0 (we pin v1.21.1).
   "cert-manager.io/v1/ClusterIssuer": "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer",
   "cert-manager.io/v1/Issuer": "@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer",
   "cert-manager.io/v1/Certificate": "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate",
@@ -131,11 +131,9 @@ export const TRANSCRIBED_SCHEMAS: Record<string, (obj: RenderedObject) => string
  * Fields of our pinned CRD versions that the model package is too old to know, by `apiVersion/kind`: JSON path (`[]`
  * for array elements) → type check. Each one was read in the pinned upstream CRD (source in the comment).
  */
-export const VERIFIED_EXTENSIONS: Record<string, Record<string, (value: unknown) => boolean>> = {
-  // kedacore/keda v2.20.2 config/crd/bases/keda.sh_scaledobjects.yaml: `initialCooldownPeriod: {type: integer,
-  // format: int32, minimum: 0}` (added in 2.13; the model is 2.10.1).
-  "keda.sh/v1alpha1/ScaledObject": { "spec.initialCooldownPeriod": (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 31 },
-};
+// Empty today: the installed models cover every field we render (keda 2.0.0 has `initialCooldownPeriod`).
+// Entry form: `"keda.sh/v1alpha1/ScaledObject": { "spec.someNewField": (v) => Number.isInteger(v) }`, with the CRD source.
+export const VERIFIED_EXTENSIONS: Record<string, Record<string, (value: unknown) => boolean>> = {};
 
 let validators: Map<string, ValidateFn> | undefined;
 
