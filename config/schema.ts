@@ -5,6 +5,7 @@
  * and runs before any resource is registered.
  */
 import { z } from "zod";
+import { VLLM } from "../components/metrics/catalogue";
 
 /** Pulumi project name: the namespace of every key below (`ovh-llm:<key>`). */
 export const PROJECT = "ovh-llm";
@@ -134,6 +135,12 @@ export const clusterSchema = z
 // ---------------------------------------------------------------------------------------------------------------
 
 export const AI_DEPLOY_REGIONS = ["GRA", "BHS"] as const;
+/** vLLM flags the program sets itself, or that would break auth or metrics (`--disable-log-stats` turns metrics off). */
+export const AI_DEPLOY_RESERVED_VLLM_FLAGS = ["--port", "--served-model-name", "--disable-log-stats", "--api-key"] as const;
+/** Environment variables that hold secrets: never plain `env`. */
+export const SECRET_ENV_NAMES = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY"] as const;
+/** Labels the program puts on the AI Deploy app (its token selects `ovh-llm-app`). */
+export const AI_DEPLOY_PROGRAM_LABELS = ["ovh-llm-app", "ovh-llm-environment"] as const;
 export const AGGREGATIONS = ["AVERAGE", "MAX", "MIN", "SUM"] as const;
 
 export const aiProbeSchema = z
@@ -212,6 +219,30 @@ export const aiDeploySchema = z
     labels: labels.default({}),
   })
   .strict()
+  .superRefine((a, ctx) => {
+    a.vllmArgs.forEach((arg, i) => {
+      const flag = arg.split("=")[0];
+      if ((AI_DEPLOY_RESERVED_VLLM_FLAGS as readonly string[]).includes(flag))
+        ctx.addIssue({ code: "custom", path: ["vllmArgs", i], input: arg, message: `a flag other than ${AI_DEPLOY_RESERVED_VLLM_FLAGS.join(", ")} (set by the program, or they break auth and the metrics autoscaling reads)` });
+    });
+    for (const name of Object.keys(a.env))
+      if ((SECRET_ENV_NAMES as readonly string[]).includes(name))
+        ctx.addIssue({ code: "custom", path: ["env", name], input: a.env[name], message: "no secret in plain env: use pulumi config set --secret hfToken" });
+    for (const key of Object.keys(a.labels)) {
+      if (key.startsWith("ovh/")) ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: "a label key without the ovh/ prefix (reserved by OVH)" });
+      if ((AI_DEPLOY_PROGRAM_LABELS as readonly string[]).includes(key))
+        ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: `a label other than ${AI_DEPLOY_PROGRAM_LABELS.join(", ")} (set by the program)` });
+    }
+    const metricName = a.autoscaling.metric.replace(/\{.*$/, "");
+    const metric = Object.values(VLLM).find((m) => m.name === metricName);
+    if (!metric || metric.type === "histogram")
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscaling", "metric"],
+        input: a.autoscaling.metric,
+        message: `a vLLM gauge or counter of the metric catalogue (AI Deploy reads no histograms), e.g. ${VLLM.numRequestsRunning.name} or ${VLLM.numRequestsWaiting.name}`,
+      });
+  })
   .transform((a) => ({ ...a, servedModelName: a.servedModelName ?? a.model }));
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -4,8 +4,7 @@
  * OVH's Control Panel uses: `cloud/project/ai/app`). No Pulumi, no I/O, no secrets: the Hugging Face token is added
  * by the provider at request time (`withHfToken`), so it never sits in these plain objects.
  */
-import type { AiDeployConfig, AiProbeConfig } from "../../config/schema";
-import { VLLM, type MetricDef } from "../metrics/catalogue";
+import { AI_DEPLOY_PROGRAM_LABELS, type AiDeployConfig, type AiProbeConfig } from "../../config/schema";
 
 export type AiRegion = "GRA" | "BHS";
 export type CustomMetricsFormat = "JSON" | "PROMETHEUS" | "XML" | "YAML";
@@ -95,17 +94,16 @@ export interface TokenInput {
 }
 
 /** Label the component puts on its app; the app's token selects it, and lookups find the app by it. */
-export const APP_LABEL = "ovh-llm-app";
+export const APP_LABEL = AI_DEPLOY_PROGRAM_LABELS[0];
 /** Label with the environment (dev, prod) of the app. */
-export const ENVIRONMENT_LABEL = "ovh-llm-environment";
+export const ENVIRONMENT_LABEL = AI_DEPLOY_PROGRAM_LABELS[1];
 /** Placeholder AI Deploy replaces with each replica's address in `customMetrics.apiUrl`. */
 export const SELF = "<SELF>";
 /** The Hugging Face token's environment variable; only added at request time. */
 export const HF_TOKEN_ENV = "HF_TOKEN";
 
-const SECRET_ENV_NAMES: readonly string[] = [HF_TOKEN_ENV, "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY"];
-/** vLLM flags this module sets itself, or that would break autoscaling (`--disable-log-stats` turns metrics off). */
-const RESERVED_VLLM_FLAGS = ["--port", "--served-model-name", "--disable-log-stats", "--api-key"];
+// Inputs are validated by the config schema (reserved vLLM flags, secrets in env, program labels, the autoscaling
+// metric): the builders below assume a parsed `AiDeployConfig`.
 
 /** The served model name (what clients pass as `model`, vLLM's `model_name` label). */
 export function servedModelName(config: AiDeployConfig): string {
@@ -114,34 +112,17 @@ export function servedModelName(config: AiDeployConfig): string {
 
 /** `vllm serve` command: `vllm serve` is the entrypoint of current vllm/vllm-openai images; `command` replaces it. */
 export function vllmCommand(config: AiDeployConfig): string[] {
-  for (const arg of config.vllmArgs) {
-    const flag = arg.split("=")[0];
-    if (RESERVED_VLLM_FLAGS.includes(flag)) throw new Error(`aiDeploy.vllmArgs must not contain ${flag} (set by the program or breaks the metrics autoscaling reads)`);
-  }
   return ["vllm", "serve", config.model, "--served-model-name", servedModelName(config), "--port", String(config.port), ...config.vllmArgs];
 }
 
 /** App labels: the user's, plus the selector label of the app's token and the environment. */
 export function appLabels(config: AiDeployConfig, environment: string): Record<string, string> {
-  for (const key of Object.keys(config.labels)) {
-    if (key.startsWith("ovh/")) throw new Error(`aiDeploy.labels.${key}: the ovh/ prefix is reserved by OVH`);
-    if (key === APP_LABEL || key === ENVIRONMENT_LABEL) throw new Error(`aiDeploy.labels.${key}: set by the program`);
-  }
   return { ...config.labels, [APP_LABEL]: config.name, [ENVIRONMENT_LABEL]: environment };
 }
 
 /** Label selector of the app's token: exactly this app. */
 export function tokenLabelSelector(config: AiDeployConfig): string {
   return `${APP_LABEL}=${config.name}`;
-}
-
-/** The catalogue metric a `valueLocation` selector reads; OVH reads gauges and counters, not histogram buckets. */
-export function autoscalingMetric(valueLocation: string): MetricDef {
-  const name = valueLocation.replace(/\{.*$/, "");
-  const metric = Object.values(VLLM).find((m) => m.name === name);
-  if (!metric) throw new Error(`aiDeploy.autoscaling.metric: ${name} is not a vLLM metric of the catalogue (components/metrics/catalogue.ts)`);
-  if (metric.type === "histogram") throw new Error(`aiDeploy.autoscaling.metric: ${name} is a histogram; AI Deploy only reads gauges and counters`);
-  return metric;
 }
 
 /**
@@ -151,7 +132,6 @@ export function autoscalingMetric(valueLocation: string): MetricDef {
 export function scalingStrategyInput(config: AiDeployConfig): ScalingStrategyInput {
   const a = config.autoscaling;
   if (a.minReplicas === a.maxReplicas) return { fixed: { replicas: a.minReplicas } };
-  autoscalingMetric(a.metric);
   return {
     automatic: {
       replicasMin: a.minReplicas,
@@ -182,14 +162,11 @@ export function probeInput(probe: AiProbeConfig, defaultPort: number): ProbeInpu
   };
 }
 
-/** Plain environment, sorted by name (stable diffs). Secrets are refused here: they come from Pulumi secrets. */
+/** Plain environment, sorted by name (stable diffs). Secrets come from Pulumi secrets (`withHfToken`). */
 export function envVars(config: AiDeployConfig): EnvVar[] {
   return Object.keys(config.env)
     .sort()
-    .map((name) => {
-      if (SECRET_ENV_NAMES.includes(name)) throw new Error(`aiDeploy.env.${name}: secrets are not plain env; use pulumi config set --secret hfToken`);
-      return { name, value: config.env[name] };
-    });
+    .map((name) => ({ name, value: config.env[name] }));
 }
 
 /** Standalone volumes; unnamed ones are named after their mount path (`/hub` → `hub`). */
