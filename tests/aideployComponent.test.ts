@@ -5,7 +5,7 @@ import { APP_RESOURCE_TYPE, TOKEN_RESOURCE_TYPE } from "../components/aideploy/p
 import { APP_LABEL } from "../components/aideploy/spec";
 import { parseConfig } from "../config/schema";
 import { readStackFile } from "../config/stackFile";
-import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "./helpers/mocks";
+import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
 
 const HF = "hf_component_test_secret";
 

@@ -38,7 +38,7 @@ import type { K8sObject } from "../components/gpu/k8s";
 import { metricsHostname } from "../components/gpu/layout";
 import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type WorkloadContext } from "../components/gpu/vllm";
 import { MonitoringStack } from "../components/monitoring/stack";
-import { installMocks, settle, valueOf, type RecordedResource } from "./helpers/mocks";
+import { installMocks, settle, valueOf, type RecordedResource } from "../scripts/plan/mockRecorder";
 import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "./helpers/k8sSchema";
 import { gpuEntryContext, prodGpu, stackConfig } from "./helpers/stacks";
 

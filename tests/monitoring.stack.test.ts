@@ -6,7 +6,7 @@ import { MonitoringStack, type MonitoringSecrets, type RemoteScrapeTargetWithCre
 import { prometheusRuleGroups } from "../components/observability/rules";
 import { monitoringSchema, type MonitoringConfig } from "../config/schema";
 import { allDashboards } from "../dashboards";
-import { installMocks, isSecret, isSecretEnvelope, MockRecorder, plainStrings, settle, valueOf } from "./helpers/mocks";
+import { installMocks, isSecret, isSecretEnvelope, MockRecorder, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -5,7 +5,7 @@ import { PROJECT } from "../config/schema";
 import { readStackFile } from "../config/stackFile";
 import { deployStack, StackOutputs } from "../program";
 import { runPlan } from "../scripts/plan/run";
-import { isSecret, MockRecorder, settle, valueOf } from "./helpers/mocks";
+import { isSecret, MockRecorder, settle, valueOf } from "../scripts/plan/mockRecorder";
 
 /** Runs the real program for a stack file under mocks (what `pulumi up` would run, minus the engine). */
 async function runStack(stack: string, recorder: pulumi.runtime.Mocks): Promise<StackOutputs> {

@@ -17,7 +17,7 @@ import { readStackFile } from "../config/stackFile";
 import { formatReport } from "../loadtest/report";
 import { runLoad } from "../loadtest/runner";
 import { deployStack, StackOutputs } from "../program";
-import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "./helpers/mocks";
+import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "../scripts/plan/mockRecorder";
 
 /** Every secret value below contains it, so one substring search finds any of them. */
 const CANARY = "c4n4ry";

@@ -3,7 +3,7 @@
  * values) become `[secret]`, as do the values of Kubernetes Secret objects, which are secret by nature.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretEnvelope } from "../../tests/helpers/mocks";
+import { isSecretEnvelope } from "./mockRecorder";
 
 export const MASK = "[secret]";
 

@@ -1,13 +1,13 @@
 /**
  * Runs the program under Pulumi's mock runtime and records every registration the way the engine would see it.
- * The resource outputs come from the shared `MockRecorder` (tests/helpers/mocks.ts, one place for mock outputs);
+ * The resource outputs come from the shared `MockRecorder` (scripts/plan/mockRecorder.ts, one place for mock outputs);
  * this module adds what mocks do not expose: each resource's parent, provider and dependencies. Stack transforms
  * are not run by the mock monitor (it only hands them to `Mocks.registerTransform`, without the parent), so the
  * monitor's `registerResource` is tapped instead: the request carries the parent URN and the response the URN.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROJECT } from "../../config/schema";
-import { MockRecorder, plainStrings, unwrapSecrets } from "../../tests/helpers/mocks";
+import { MockRecorder, plainStrings, unwrapSecrets } from "./mockRecorder";
 import { maskKubernetesSecret, maskSecrets } from "./mask";
 import type { PlannedResource, SecretLeak } from "./model";
 
