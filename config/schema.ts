@@ -531,7 +531,9 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
     if (parsed.success) parts[key] = parsed.data;
     else issues.push(...toIssues([key], value, parsed.error));
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  // A refinement can run on a value a field check already refused: report one problem per key, the first.
+  const firstPerKey = issues.filter((issue, i) => issues.findIndex((other) => other.key === issue.key) === i);
+  if (firstPerKey.length > 0) throw new ConfigError(firstPerKey);
   return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">) };
 }
 

@@ -182,6 +182,15 @@ describe("config schema", () => {
     assert.throws(() => parseConfig(c), (e: ConfigError) => e.issues.length === 3 && /3 problems/.test(e.message));
   });
 
+  it("reports one problem per key", () => {
+    const c = valid();
+    c.aiDeploy.autoscaling = { maxReplicas: 0 };
+    assert.throws(
+      () => parseConfig(c),
+      (e: ConfigError) => e.issues.length === 1 && e.issues[0].key === "ovh-llm:aiDeploy.autoscaling.maxReplicas" && /1 to 10/.test(e.issues[0].allowed),
+    );
+  });
+
   it("asks for the secrets an alerting receiver needs", () => {
     const c = valid();
     c.monitoring.alerting = { webhook: true, slackChannel: "#llm" };
