@@ -15,6 +15,8 @@ export const monitoringKubeconfig = outputs.monitoringKubeconfig;
 export const gpuClusterId = outputs.gpuClusterId;
 /** Admin kubeconfig of the GPU cluster (secret). */
 export const gpuKubeconfig = outputs.gpuKubeconfig;
+/** Public address of the GPU cluster's Gateway: the DNS target of the model and metrics host names. */
+export const gpuGatewayAddress = outputs.gpuGatewayAddress;
 export const grafanaUrl = outputs.grafanaUrl;
 export const grafanaPortForward = outputs.grafanaPortForward;
 /** Grafana `admin` password (secret). */

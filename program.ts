@@ -35,6 +35,8 @@ export interface StackOutputs {
   gpuClusterId?: pulumi.Output<string>;
   /** Secret. */
   gpuKubeconfig?: pulumi.Output<string>;
+  /** Public address of the GPU cluster's Gateway: point the model and metrics host names at it (empty until assigned). */
+  gpuGatewayAddress?: pulumi.Output<string>;
   grafanaUrl?: pulumi.Output<string>;
   /** `kubectl port-forward` command when Grafana is not exposed. */
   grafanaPortForward?: pulumi.Output<string>;
@@ -125,6 +127,7 @@ export function deployStack({ config, secrets }: LoadedConfig): StackOutputs {
     monitoringKubeconfig: monitoringCluster.kubeconfig,
     gpuClusterId: gpu?.clusterId,
     gpuKubeconfig: gpu?.kubeconfig,
+    gpuGatewayAddress: gpu?.gatewayAddress,
     grafanaUrl: monitoring?.grafanaUrl,
     grafanaPortForward: monitoring?.grafanaPortForward,
     grafanaAdminPassword: monitoring?.grafanaAdminPassword,

@@ -2,7 +2,7 @@
  * Typed config overrides for `deploy(env, overrides)`: a partial of the stack's raw config, merged over the stack's
  * own values and validated with the one schema before anything runs.
  */
-import { parseConfig, PROJECT, SECRET_KEYS, StackConfig } from "../config/schema";
+import { ConfigError, parseConfig, PROJECT, SECRET_KEYS, StackConfig } from "../config/schema";
 
 type DeepPartial<T> = T extends readonly (infer U)[] ? U[] : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
@@ -32,7 +32,8 @@ export interface MergedConfig {
  */
 export function mergeOverrides(current: Record<string, unknown>, overrides: ConfigOverrides): MergedConfig {
   const secretOverride = Object.keys(overrides).find((k) => k in SECRET_KEYS);
-  if (secretOverride) throw new Error(`${PROJECT}:${secretOverride} is a secret: set it with pulumi config set --secret ${secretOverride}`);
+  if (secretOverride)
+    throw new ConfigError([{ key: `${PROJECT}:${secretOverride}`, value: "[secret]", allowed: `no override: a secret is set with pulumi config set --secret ${secretOverride}` }]);
   const merged = deepMerge(current, overrides) as Record<string, unknown>;
   const config = parseConfig(merged);
   const changedKeys = Object.fromEntries(Object.keys(overrides).map((k) => [`${PROJECT}:${k}`, merged[k]]));

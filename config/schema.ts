@@ -331,7 +331,7 @@ export const monitoringSchema = z
 
 export const gpuModelSchema = z
   .object({
-    /** Kubernetes name of the Deployment/Service/route. */
+    /** Kubernetes name of the StatefulSet, Service and route; the key of its endpoint in the stack outputs. */
     name: dnsLabel,
     model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, msg("a Hugging Face model id such as Qwen/Qwen3-VL-8B-Instruct")),
     servedModelName: z.string().min(1).optional(),

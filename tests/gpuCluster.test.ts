@@ -73,6 +73,21 @@ describe("GpuInferenceCluster (mocks)", () => {
     assert.match(htpasswd.inputs.stringData[".htpasswd"], /^federate:\{SHA\}[A-Za-z0-9+/]{27}=$/);
   });
 
+  it("outputs the Gateway's public address read from the live object, empty until OVH assigns one", async () => {
+    const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
+    const live = (a: pulumi.runtime.MockResourceArgs) => (a.id ? { status: { addresses: [{ type: "IPAddress", value: "203.0.113.7" }] } } : {});
+    mocks = await installMocks("prod", { [GATEWAY]: live });
+    const { c } = await build(prod().gpuCluster!);
+    assert.equal(await valueOf(c.gatewayAddress), "203.0.113.7");
+    const read = mocks.ofType(GATEWAY).filter((r) => r.name === "gpu-gateway-status");
+    assert.equal(read.length, 1, "the live Gateway is read once");
+    assert.equal(read[0].id, "gpu-gateway-status-id");
+
+    mocks = await installMocks("prod");
+    const pending = await build(prod().gpuCluster!);
+    assert.equal(await valueOf(pending.c.gatewayAddress), "");
+  });
+
   it("uses a configured API key and never leaves a secret in plain inputs", async () => {
     const apiKeyValue = "sk-configured-api-key-0123456789";
     const hf = "hf_secret_token_value_42";

@@ -6,7 +6,7 @@ import { MonitoringStack, type MonitoringSecrets, type RemoteScrapeTargetWithCre
 import { prometheusRuleGroups } from "../components/observability/rules";
 import { monitoringSchema, type MonitoringConfig } from "../config/schema";
 import { allDashboards } from "../dashboards";
-import { installMocks, isSecret, isSecretEnvelope, MockRecorder, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
+import { installMocks, isSecret, isSecretEnvelope, MockRecorder, type OutputsFor, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -67,8 +67,8 @@ const OUTPUTS = {
   "kubernetes:core/v1:Service": () => ({ status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }] } } }),
 };
 
-async function deploy(config: MonitoringConfig, opts: { token?: string; secrets?: Record<string, string> } = {}) {
-  const mocks = await installMocks("test", OUTPUTS);
+async function deploy(config: MonitoringConfig, opts: { token?: string; secrets?: Record<string, string>; outputs?: Record<string, OutputsFor> } = {}) {
+  const mocks = await installMocks("test", opts.outputs ?? OUTPUTS);
   const provider = new k8s.Provider("mon-k8s", { kubeconfig: "fake" });
   const stack = new MonitoringStack("mon", {
     provider,
@@ -210,6 +210,11 @@ describe("MonitoringStack (under mocks)", () => {
         alertmanagerUrl: "http://kps-alertmanager.monitoring.svc:9093",
       },
     );
+  });
+
+  it("leaves grafanaUrl empty (not a hint text) while the LoadBalancer has no address", async () => {
+    const { outputs } = await deploy(FULL, { outputs: { ...OUTPUTS, "kubernetes:core/v1:Service": () => ({ status: { loadBalancer: {} } }) } });
+    assert.equal(outputs.grafanaUrl, "");
   });
 
   it("dev-like config: ClusterIP Grafana at localhost:3000, no receiver or remote-write Secret, no Service read", async () => {

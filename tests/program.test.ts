@@ -18,7 +18,7 @@ async function runStack(stack: string, recorder: pulumi.runtime.Mocks): Promise<
 }
 
 const SECRET_OUTPUTS = ["endpointTokens", "monitoringKubeconfig", "gpuKubeconfig", "grafanaAdminPassword"] as const;
-const PLAIN_OUTPUTS = ["endpoints", "monitoringClusterId", "gpuClusterId", "grafanaUrl", "prometheusUrl", "alertmanagerUrl"] as const;
+const PLAIN_OUTPUTS = ["endpoints", "monitoringClusterId", "gpuClusterId", "gpuGatewayAddress", "grafanaUrl", "grafanaPortForward", "prometheusUrl", "alertmanagerUrl"] as const;
 
 describe("the whole program under mocks", function () {
   this.timeout(30_000);
@@ -34,7 +34,7 @@ describe("the whole program under mocks", function () {
       it("marks exactly the credential outputs secret", async () => {
         // Only the GPU cluster's outputs may be missing (dev has none): the checks below must not pass vacuously.
         const absent = [...SECRET_OUTPUTS, ...PLAIN_OUTPUTS].filter((key) => outputs[key] === undefined);
-        assert.deepEqual(absent, stack === "dev" ? ["gpuKubeconfig", "gpuClusterId"] : []);
+        assert.deepEqual(absent, stack === "dev" ? ["gpuKubeconfig", "gpuClusterId", "gpuGatewayAddress"] : []);
         for (const key of SECRET_OUTPUTS) {
           const out = outputs[key] as pulumi.Output<unknown> | undefined;
           if (out === undefined) continue;

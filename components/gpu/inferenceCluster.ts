@@ -62,6 +62,8 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
   public readonly metricsScrapeTarget: pulumi.Output<RemoteScrapeTarget>;
   /** Basic-auth password of `/federate` (secret). */
   public readonly metricsCredential: pulumi.Output<string>;
+  /** Public IP (or host name) of the Gateway: the DNS target of every model host and the metrics host; empty until assigned. */
+  public readonly gatewayAddress: pulumi.Output<string>;
   /** Both, in the shape MonitoringStack's `scrapeTargets` consume. */
   public readonly metricsScrape: MetricsScrapeTarget;
 
@@ -139,10 +141,14 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
 
     const hostMetrics = metricsHostname(config);
     const entryCtx = { namespace: config.namespace, tls: config.tls, metricsHostname: hostMetrics, issuerName: `acme-${args.environment}` };
+    let gatewayResource: k8s.apiextensions.CustomResource | undefined;
     for (const obj of entryObjects(config.models, entryCtx, (m) => scalesToZero(m, config.autoscaling))) {
-      apply(obj, [envoyGateway, certManager, htpasswd, ...inNs(obj.metadata.namespace ?? NAMESPACES.gateway), ...httpAddOn]);
+      const created = apply(obj, [envoyGateway, certManager, htpasswd, ...inNs(obj.metadata.namespace ?? NAMESPACES.gateway), ...httpAddOn]);
+      if (obj.kind === "Gateway") gatewayResource = created;
     }
+    if (!gatewayResource) throw new Error(`${name}: the entry objects have no Gateway`);
 
+    this.gatewayAddress = this.readGatewayAddress(name, gatewayResource, cluster.provider);
     this.clusterId = cluster.clusterId;
     this.kubeconfig = cluster.kubeconfig;
     this.apiKey = apiKey;
@@ -159,6 +165,25 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
       apiKey: this.apiKey,
       metricsScrapeTarget: this.metricsScrapeTarget,
       metricsCredential: this.metricsCredential,
+      gatewayAddress: this.gatewayAddress,
     });
+  }
+
+  /**
+   * The Gateway's public address (`status.addresses[0]`, the OVH LoadBalancer Envoy Gateway requests): point the
+   * model and metrics host names at it. Read from the live object (its id stays unknown in a first preview, so no read
+   * fails); empty until OVH assigns an address, and read again by the next `pulumi up` or `pulumi refresh`.
+   */
+  private readGatewayAddress(name: string, gateway: k8s.apiextensions.CustomResource, provider: k8s.Provider): pulumi.Output<string> {
+    const id = pulumi.all([gateway.metadata.namespace, gateway.metadata.name]).apply(([ns, n]) => `${ns}/${n}`);
+    // A read (`id` set) exposes as outputs exactly the fields named in args: `CustomResource.get` names only
+    // apiVersion/kind, so construct the read with `status` too.
+    const live = new k8s.apiextensions.CustomResource(
+      `${name}-gateway-status`,
+      { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", status: undefined },
+      { id, parent: this, provider, dependsOn: [gateway] },
+    );
+    const status = (live as unknown as { status: pulumi.Output<{ addresses?: { value?: string }[] } | undefined> }).status;
+    return status.apply((s) => s?.addresses?.[0]?.value ?? "");
   }
 }

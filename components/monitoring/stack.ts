@@ -50,7 +50,7 @@ export interface MonitoringStackArgs {
 const COMMON_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ovh-llm" };
 
 export class MonitoringStack extends pulumi.ComponentResource {
-  /** Grafana URL: the LoadBalancer address, or http://localhost:3000 behind `grafanaPortForward`. */
+  /** Grafana URL: the LoadBalancer address (empty until OVH assigns one), or http://localhost:3000 behind `grafanaPortForward`. */
   public readonly grafanaUrl: pulumi.Output<string>;
   /** `kubectl port-forward` command that serves Grafana on http://localhost:3000. */
   public readonly grafanaPortForward: pulumi.Output<string>;
@@ -188,14 +188,18 @@ export class MonitoringStack extends pulumi.ComponentResource {
     });
   }
 
-  /** Reads the Grafana Service once the release is deployed (its id stays unknown in a first preview, so no read fails). */
+  /**
+   * Reads the Grafana Service once the release is deployed (its id stays unknown in a first preview, so no read fails);
+   * `pulumi up` or `pulumi refresh` reads it again later.
+   */
   private loadBalancerUrl(name: string, service: string, fallbackNamespace: string, provider: k8s.Provider): pulumi.Output<string> {
     const id = this.release.status.apply((s) => `${s?.namespace ?? fallbackNamespace}/${service}`);
     const svc = k8s.core.v1.Service.get(`${name}-grafana-service`, id, { parent: this, provider, dependsOn: [this.release] });
     return svc.status.apply((s) => {
       const ingress = s?.loadBalancer?.ingress?.[0];
       const address = ingress?.ip ?? ingress?.hostname;
-      return address ? `http://${address}` : `(no LoadBalancer address yet: kubectl get svc -n ${fallbackNamespace} ${service})`;
+      // Empty (not a hint text) until OVH assigns an address, so consumers can rely on a URL or nothing.
+      return address ? `http://${address}` : "";
     });
   }
 }
