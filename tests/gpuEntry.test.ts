@@ -5,7 +5,8 @@ import { remoteScrapeConfig } from "../components/observability/scrape";
 import { autoscalingObjects, scalesToZero } from "../components/gpu/autoscaling";
 import { federationMatchers, federationScrapeTarget, htpasswdLine } from "../components/gpu/federation";
 import { entryObjects, federationRoute, federationSecurityPolicy, gateway, modelRoute } from "../components/gpu/gateway";
-import { checkObject, type K8sObject } from "../components/gpu/k8s";
+import type { K8sObject } from "../components/gpu/k8s";
+import { checkObject } from "./helpers/k8sMetadata";
 import { ENVOY_CONTROLLER, FEDERATION_HTPASSWD_SECRET, GATEWAY_NAME, INTERCEPTOR_PROXY_SERVICE, metricsHostname, NAMESPACES } from "../components/gpu/layout";
 import { vllmWorkloadObjects } from "../components/gpu/vllm";
 import { gpuEntryContext as entryCtx, prodGpu } from "./helpers/stacks";
@@ -117,7 +118,7 @@ describe("GPU cluster: rendered Kubernetes objects are well-formed", () => {
     ];
   }
 
-  it("every object of prod (and of prod with scale-to-zero) passes the structural check", () => {
+  it("every object of prod (and of prod with scale-to-zero) passes the metadata and scoping check", () => {
     const prod = prodGpu();
     const zero: GpuClusterConfig = { ...prod, autoscaling: { ...prod.autoscaling, scaleToZero: true }, models: prod.models.map((m) => ({ ...m, minReplicas: 0 })) };
     for (const gpu of [prod, zero]) {
