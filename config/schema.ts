@@ -136,7 +136,17 @@ export const clusterSchema = z
 
 export const AI_DEPLOY_REGIONS = ["GRA", "BHS"] as const;
 /** vLLM flags the program sets itself, or that would break auth or metrics (`--disable-log-stats` turns metrics off). */
-export const AI_DEPLOY_RESERVED_VLLM_FLAGS = ["--port", "--served-model-name", "--disable-log-stats", "--api-key"] as const;
+export const RESERVED_VLLM_FLAGS = ["--port", "--served-model-name", "--disable-log-stats", "--api-key"] as const;
+/** On the GPU cluster the program also sets these from `models[]` keys. */
+export const GPU_RESERVED_VLLM_FLAGS = [...RESERVED_VLLM_FLAGS, "--max-model-len", "--gpu-memory-utilization", "--tensor-parallel-size"] as const;
+
+/** Issues for extra `vllm serve` arguments that repeat a flag the program owns (`--flag` or `--flag=value`). */
+function reservedFlagIssues(args: readonly string[], reserved: readonly string[], key: string, ctx: z.RefinementCtx): void {
+  args.forEach((arg, i) => {
+    if (reserved.includes(arg.split("=")[0]))
+      ctx.addIssue({ code: "custom", path: [key, i], input: arg, message: `a flag other than ${reserved.join(", ")} (set by the program, or they break auth and metrics)` });
+  });
+}
 /** Environment variables that hold secrets: never plain `env`. */
 export const SECRET_ENV_NAMES = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY"] as const;
 /** Labels the program puts on the AI Deploy app (its token selects `ovh-llm-app`). */
@@ -220,11 +230,7 @@ export const aiDeploySchema = z
   })
   .strict()
   .superRefine((a, ctx) => {
-    a.vllmArgs.forEach((arg, i) => {
-      const flag = arg.split("=")[0];
-      if ((AI_DEPLOY_RESERVED_VLLM_FLAGS as readonly string[]).includes(flag))
-        ctx.addIssue({ code: "custom", path: ["vllmArgs", i], input: arg, message: `a flag other than ${AI_DEPLOY_RESERVED_VLLM_FLAGS.join(", ")} (set by the program, or they break auth and the metrics autoscaling reads)` });
-    });
+    reservedFlagIssues(a.vllmArgs, RESERVED_VLLM_FLAGS, "vllmArgs", ctx);
     for (const name of Object.keys(a.env))
       if ((SECRET_ENV_NAMES as readonly string[]).includes(name))
         ctx.addIssue({ code: "custom", path: ["env", name], input: a.env[name], message: "no secret in plain env: use pulumi config set --secret hfToken" });
@@ -350,6 +356,7 @@ export const gpuModelSchema = z
   .strict()
   .transform((m) => ({ ...m, servedModelName: m.servedModelName ?? m.model }))
   .superRefine((m, ctx) => {
+    reservedFlagIssues(m.extraArgs, GPU_RESERVED_VLLM_FLAGS, "extraArgs", ctx);
     if (m.maxReplicas < m.minReplicas)
       ctx.addIssue({ code: "custom", path: ["maxReplicas"], input: m.maxReplicas, message: `at least minReplicas (${m.minReplicas})` });
   });

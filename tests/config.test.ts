@@ -77,6 +77,16 @@ const badCases: BadCase[] = [
     allowed: /gauge or counter of the metric catalogue/,
   },
   { what: "a label the program sets", mutate: (c) => (c.aiDeploy.labels = { "ovh-llm-app": "x" }), key: "ovh-llm:aiDeploy.labels.ovh-llm-app", value: '"x"', allowed: /set by the program/ },
+  {
+    what: "an API key on a GPU model's command line",
+    mutate: (c) => {
+      c.gpuCluster = gpuCluster();
+      c.gpuCluster.models[0].extraArgs = ["--api-key", "k"];
+    },
+    key: "ovh-llm:gpuCluster.models.0.extraArgs.0",
+    value: '"--api-key"',
+    allowed: /--max-model-len, --gpu-memory-utilization, --tensor-parallel-size/,
+  },
   { what: "bad retention string", mutate: (c) => (c.monitoring.retention = "15 days"), key: "ovh-llm:monitoring.retention", value: '"15 days"', allowed: /Prometheus duration/ },
   { what: "bad retention size", mutate: (c) => (c.monitoring.retentionSize = "45G"), key: "ovh-llm:monitoring.retentionSize", value: '"45G"', allowed: /45GB/ },
   { what: "negative storage size", mutate: (c) => (c.monitoring.prometheusStorage = "-5Gi"), key: "ovh-llm:monitoring.prometheusStorage", value: '"-5Gi"', allowed: /10Gi/ },
