@@ -3,6 +3,7 @@
  * only place that touches `pulumi.Config`; everything after it gets typed values.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { decodeConfigValue } from "./stackFile";
 import { checkSecretsPresent, ConfigError, parseConfig, PROJECT, SECRET_KEYS, SecretKey, StackConfig } from "./schema";
 
 export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
@@ -13,14 +14,6 @@ export interface LoadedConfig {
   secrets: StackSecrets;
 }
 
-/** Structured values arrive as JSON strings; plain strings stay strings. */
-function decode(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
 
 // Which keys were set with `--secret`: exported by the SDK's runtime/config module but missing from its typings.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -49,7 +42,7 @@ export function loadStackConfig(): LoadedConfig {
   const secretKeys = new Set<string>();
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (!key.startsWith(prefix) || key.slice(prefix.length) in SECRET_KEYS) continue;
-    raw[key.slice(prefix.length)] = decode(value);
+    raw[key.slice(prefix.length)] = decodeConfigValue(value);
     if (isConfigSecret(key)) secretKeys.add(key);
   }
   const config = parseRedacted(raw, secretKeys);

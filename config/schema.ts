@@ -546,12 +546,17 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
 
 /** Secret keys the enabled parts cannot run without (checked against what the stack has set). */
 export function requiredSecrets(config: StackConfig): SecretKey[] {
-  const alerting = config.monitoring?.alerting;
-  const needed: SecretKey[] = [];
-  if (alerting?.webhook) needed.push("alertWebhookUrl");
-  if (alerting?.slackChannel) needed.push("alertSlackWebhookUrl");
-  if (alerting?.email) needed.push("alertSmtpPassword");
+  const needed: SecretKey[] = config.monitoring ? alertingSecrets(config.monitoring.alerting) : [];
   if (config.monitoring?.remoteWrite.enabled && config.monitoring.remoteWrite.username) needed.push("remoteWritePassword");
+  return needed;
+}
+
+/** The secret each configured Alertmanager receiver needs (the one mapping from receivers to secret keys). */
+export function alertingSecrets(alerting: MonitoringConfig["alerting"]): SecretKey[] {
+  const needed: SecretKey[] = [];
+  if (alerting.webhook) needed.push("alertWebhookUrl");
+  if (alerting.slackChannel) needed.push("alertSlackWebhookUrl");
+  if (alerting.email) needed.push("alertSmtpPassword");
   return needed;
 }
 

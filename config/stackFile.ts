@@ -18,6 +18,20 @@ export interface StackFile {
 
 export const ROOT = path.resolve(__dirname, "..");
 
+/** A config value as the runtime holds it: structured values JSON-encoded, strings as they are. */
+export function encodeConfigValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The inverse of `encodeConfigValue`: JSON when it parses as JSON, else the plain string. */
+export function decodeConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 export function stackFilePath(stack: string, dir = ROOT): string {
   return path.join(dir, `Pulumi.${stack}.yaml`);
 }
@@ -58,7 +72,7 @@ export function readStackDocument(stack: string, dir = ROOT): StackDocument {
       secretKeys.push(key);
       continue;
     }
-    allConfig[key] = typeof value === "string" ? value : JSON.stringify(value);
+    allConfig[key] = encodeConfigValue(value);
     const name = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : undefined;
     if (name !== undefined && !(name in SECRET_KEYS)) projectConfig[name] = value;
   }

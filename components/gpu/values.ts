@@ -82,8 +82,8 @@ export interface GpuPrometheusOptions {
 }
 
 /**
- * kube-prometheus-stack 88.5.3 values of the GPU cluster's small Prometheus: no Grafana, no Alertmanager, no node or
- * kube-state exporters, short retention. It scrapes vLLM and DCGM ServiceMonitors (label `release: gpu-kps`), is
+ * kube-prometheus-stack 88.5.3 values of the GPU cluster's small Prometheus: no Grafana, no Alertmanager, no
+ * kube-state-metrics, node-exporter on every node, short retention. It scrapes vLLM and DCGM ServiceMonitors (label `release: gpu-kps`), is
  * KEDA's serverAddress, and serves `/federate` to the central Prometheus.
  */
 export function gpuPrometheusValues(opts: GpuPrometheusOptions = { retention: "2d", scrapeInterval: "15s" }): Record<string, unknown> {

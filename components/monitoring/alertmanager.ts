@@ -5,7 +5,7 @@
  * Alertmanager v0.34.0 (the image of kube-prometheus-stack 88.5.3): webhook `url_file` (notify/webhook/config.go),
  * Slack `api_url_file` and e-mail `auth_password_file` (config/notifiers.go).
  */
-import type { MonitoringConfig } from "../../config/schema";
+import { alertingSecrets, type MonitoringConfig } from "../../config/schema";
 import { LABEL } from "../observability/conventions";
 import { ALERTMANAGER_SECRETS_DIR } from "./names";
 
@@ -33,11 +33,8 @@ const SAME_PROBLEM = ["alertname", LABEL.environment, LABEL.namespace, LABEL.mod
 
 /** The credentials the configured receivers need (the keys of the receivers Secret). */
 export function neededReceiverCredentials(alerting: Alerting): ReceiverCredential[] {
-  const needed: ReceiverCredential[] = [];
-  if (alerting.webhook) needed.push("webhookUrl");
-  if (alerting.slackChannel) needed.push("slackApiUrl");
-  if (alerting.email) needed.push("smtpPassword");
-  return needed;
+  const secrets: readonly string[] = alertingSecrets(alerting);
+  return (Object.keys(RECEIVER_CREDENTIALS) as ReceiverCredential[]).filter((c) => secrets.includes(RECEIVER_CREDENTIALS[c].secret));
 }
 
 /**
