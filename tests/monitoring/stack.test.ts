@@ -2,11 +2,11 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { MonitoringStack, type MonitoringSecrets, type RemoteScrapeTargetWithCredential } from "../components/monitoring/stack";
-import { prometheusRuleGroups } from "../components/observability/rules";
-import { monitoringSchema, type MonitoringConfig } from "../config/schema";
-import { allDashboards } from "../dashboards";
-import { installMocks, isSecret, isSecretEnvelope, MockRecorder, type OutputsFor, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
+import { MonitoringStack, type MonitoringSecrets, type RemoteScrapeTargetWithCredential } from "../../components/monitoring/stack";
+import { prometheusRuleGroups } from "../../components/observability/rules";
+import { monitoringSchema, type MonitoringConfig } from "../../config/schema";
+import { allDashboards } from "../../dashboards";
+import { installMocks, isSecret, isSecretEnvelope, MockRecorder, type OutputsFor, plainStrings, settle, valueOf } from "../../scripts/plan/mockRecorder";
 
 const SECRET = "kubernetes:core/v1:Secret";
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -2,9 +2,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError } from "../config/schema";
-import { overridesFromSets } from "../automation/cli";
-import { findOvhCredentials, pulumiOnPath } from "../automation/credentials";
+import { ConfigError } from "../../config/schema";
+import { overridesFromSets } from "../../automation/cli";
+import { findOvhCredentials, pulumiOnPath } from "../../automation/credentials";
 import {
   AutomationOptions,
   deploy,
@@ -20,9 +20,9 @@ import {
   StackDriver,
   StackNotFoundError,
   StoredOutput,
-} from "../automation";
-import { deepMerge } from "../automation/overrides";
-import { ROOT } from "../config/stackFile";
+} from "../../automation";
+import { deepMerge } from "../../automation/overrides";
+import { ROOT } from "../../config/stackFile";
 
 /** Errors shaped like the Automation API's (mapped by class name). */
 class ConcurrentUpdateError extends Error {}

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { OvhApiError, OvhClient, ovhSettingsFrom, ovhSignature, resolveEndpoint } from "../components/ovh/client";
-import { FAKE_CREDENTIALS, FAKE_OAUTH2, FakeOvhApi } from "./fakes/ovhApi";
+import { OvhApiError, OvhClient, ovhSettingsFrom, ovhSignature, resolveEndpoint } from "../../components/ovh/client";
+import { FAKE_CREDENTIALS, FAKE_OAUTH2, FakeOvhApi } from "../fakes/ovhApi";
 
 const SN = "0123456789abcdef0123456789abcdef";
 const TOKENS = `/cloud/project/${SN}/ai/token`;

@@ -7,11 +7,11 @@ import {
   updateInput,
   withHfToken,
   type AppSpecInput,
-} from "../components/aideploy/spec";
-import { VLLM } from "../components/metrics/catalogue";
-import { aiDeploySchema, parseConfig, type AiDeployConfig } from "../config/schema";
-import { readStackFile } from "../config/stackFile";
-import { validateAppSpec, validateScaling } from "./fakes/ovhApi";
+} from "../../components/aideploy/spec";
+import { VLLM } from "../../components/metrics/catalogue";
+import { aiDeploySchema, parseConfig, type AiDeployConfig } from "../../config/schema";
+import { readStackFile } from "../../config/stackFile";
+import { validateAppSpec, validateScaling } from "../fakes/ovhApi";
 
 const cfg = (over: Record<string, unknown> = {}): AiDeployConfig =>
   aiDeploySchema.parse({ name: "vllm-test", region: "GRA", image: "vllm/vllm-openai:v0.31.0", model: "Qwen/Qwen3-8B", flavor: "l4-1-gpu", ...over });

@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { AppNotReadyError, AppProvider, TokenProvider, type AppInputs, type AppOutputs, type ProviderOptions, type TokenInputs } from "../components/aideploy/providers";
-import { appSpecInput, tokenInput } from "../components/aideploy/spec";
-import { aiDeploySchema, type AiDeployConfig } from "../config/schema";
-import { FAKE_CREDENTIALS, FAKE_OAUTH2, FakeOvhApi } from "./fakes/ovhApi";
+import { AppNotReadyError, AppProvider, TokenProvider, type AppInputs, type AppOutputs, type ProviderOptions, type TokenInputs } from "../../components/aideploy/providers";
+import { appSpecInput, tokenInput } from "../../components/aideploy/spec";
+import { aiDeploySchema, type AiDeployConfig } from "../../config/schema";
+import { FAKE_CREDENTIALS, FAKE_OAUTH2, FakeOvhApi } from "../fakes/ovhApi";
 
 const SN = "0123456789abcdef0123456789abcdef";
 const FAST: ProviderOptions = { pollIntervalMs: 2, deleteTimeoutMs: 2000, client: { backoffMs: 1, maxBackoffMs: 5, timeoutMs: 1000 } };

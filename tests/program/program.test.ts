@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "../config/load";
-import { PROJECT } from "../config/schema";
-import { readStackFile } from "../config/stackFile";
-import { deployStack, StackOutputs } from "../program";
-import { runPlan } from "../scripts/plan/run";
-import { isSecret, MockRecorder, settle, valueOf } from "../scripts/plan/mockRecorder";
+import { loadStackConfig } from "../../config/load";
+import { PROJECT } from "../../config/schema";
+import { readStackFile } from "../../config/stackFile";
+import { deployStack, StackOutputs } from "../../program";
+import { runPlan } from "../../scripts/plan/run";
+import { isSecret, MockRecorder, settle, valueOf } from "../../scripts/plan/mockRecorder";
 
 /** Runs the real program for a stack file under mocks (what `pulumi up` would run, minus the engine). */
 async function runStack(stack: string, recorder: pulumi.runtime.Mocks): Promise<StackOutputs> {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { aiDeploySchema, gpuClusterSchema, monitoringSchema, SECRET_KEYS, stackSchema } from "../config/schema";
+import { aiDeploySchema, gpuClusterSchema, monitoringSchema, SECRET_KEYS, stackSchema } from "../../config/schema";
 
 /** Key paths of a zod object schema (`a.b`, `list[].c`), looking through defaults, optionals, pipes and arrays. */
 function keyPaths(schema: any, prefix: string): string[] {
@@ -28,7 +28,7 @@ function keyPaths(schema: any, prefix: string): string[] {
 }
 
 describe("README", () => {
-  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 
   it("documents every config key of the schema", () => {
     const paths = [
@@ -49,7 +49,7 @@ describe("README", () => {
   });
 
   it("gives the test command CI runs", () => {
-    const ci = fs.readFileSync(path.join(__dirname, "..", ".ci", "run"), "utf8");
+    const ci = fs.readFileSync(path.join(__dirname, "..", "..", ".ci", "run"), "utf8");
     assert.match(ci, /^npm test$/m);
     assert.match(readme, /npm ci && npm run setup/);
     assert.match(readme, /^npm test\b/m);

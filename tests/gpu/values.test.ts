@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
-import { dcgmMetricsCsv } from "../components/observability/dcgm";
-import { RELEASES } from "../components/gpu/layout";
-import { existsIn, leafPaths, upstreamValues as upstream } from "./helpers/chartValues";
-import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues } from "../components/gpu/values";
+import { dcgmMetricsCsv } from "../../components/observability/dcgm";
+import { RELEASES } from "../../components/gpu/layout";
+import { existsIn, leafPaths, upstreamValues as upstream } from "../helpers/chartValues";
+import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues } from "../../components/gpu/values";
 
 interface Case {
   chart: string;

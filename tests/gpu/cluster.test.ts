@@ -1,10 +1,10 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../config/stackFile";
-import { parseConfig, type GpuClusterConfig } from "../config/schema";
-import { GpuInferenceCluster } from "../components/gpu/inferenceCluster";
-import { API_KEY_SECRET, FEDERATION_HTPASSWD_SECRET, HF_TOKEN_SECRET } from "../components/gpu/layout";
-import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
+import { readStackFile } from "../../config/stackFile";
+import { parseConfig, type GpuClusterConfig } from "../../config/schema";
+import { GpuInferenceCluster } from "../../components/gpu/inferenceCluster";
+import { API_KEY_SECRET, FEDERATION_HTPASSWD_SECRET, HF_TOKEN_SECRET } from "../../components/gpu/layout";
+import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "../../scripts/plan/mockRecorder";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const prod = () => parseConfig(readStackFile("prod").projectConfig);

@@ -1,15 +1,15 @@
 import { strict as assert } from "assert";
-import type { GpuClusterConfig } from "../config/schema";
-import { DCGM, NODE, VLLM } from "../components/metrics/catalogue";
-import { remoteScrapeConfig } from "../components/observability/scrape";
-import { autoscalingObjects, scalesToZero } from "../components/gpu/autoscaling";
-import { federationMatchers, federationScrapeTarget, htpasswdLine } from "../components/gpu/federation";
-import { entryObjects, federationRoute, federationSecurityPolicy, gateway, modelRoute } from "../components/gpu/gateway";
-import type { K8sObject } from "../components/gpu/k8s";
-import { checkObject } from "./helpers/k8sMetadata";
-import { ENVOY_CONTROLLER, FEDERATION_HTPASSWD_SECRET, GATEWAY_NAME, INTERCEPTOR_PROXY_SERVICE, metricsHostname, NAMESPACES } from "../components/gpu/layout";
-import { vllmWorkloadObjects } from "../components/gpu/vllm";
-import { gpuEntryContext as entryCtx, prodGpu } from "./helpers/stacks";
+import type { GpuClusterConfig } from "../../config/schema";
+import { DCGM, NODE, VLLM } from "../../components/metrics/catalogue";
+import { remoteScrapeConfig } from "../../components/observability/scrape";
+import { autoscalingObjects, scalesToZero } from "../../components/gpu/autoscaling";
+import { federationMatchers, federationScrapeTarget, htpasswdLine } from "../../components/gpu/federation";
+import { entryObjects, federationRoute, federationSecurityPolicy, gateway, modelRoute } from "../../components/gpu/gateway";
+import type { K8sObject } from "../../components/gpu/k8s";
+import { checkObject } from "../helpers/k8sMetadata";
+import { ENVOY_CONTROLLER, FEDERATION_HTPASSWD_SECRET, GATEWAY_NAME, INTERCEPTOR_PROXY_SERVICE, metricsHostname, NAMESPACES } from "../../components/gpu/layout";
+import { vllmWorkloadObjects } from "../../components/gpu/vllm";
+import { gpuEntryContext as entryCtx, prodGpu } from "../helpers/stacks";
 
 
 describe("GPU cluster: HTTPS entry builders", () => {

@@ -2,10 +2,10 @@ import { strict as assert } from "assert";
 import { writeFileSync } from "fs";
 import * as yaml from "js-yaml";
 import { join } from "path";
-import { alertThresholdsSchema } from "../config/schema";
-import { alertDefinitions, prometheusRuleGroups, ruleFileYaml } from "../components/observability/rules";
-import { ENVIRONMENT, promtoolTestFile, ruleCases, type RuleCase } from "./fixtures/ruleTests";
-import { requireTool, runPromtool, tempDir } from "./helpers/prometheus";
+import { alertThresholdsSchema } from "../../config/schema";
+import { alertDefinitions, prometheusRuleGroups, ruleFileYaml } from "../../components/observability/rules";
+import { ENVIRONMENT, promtoolTestFile, ruleCases, type RuleCase } from "../fixtures/ruleTests";
+import { requireTool, runPromtool, tempDir } from "../helpers/prometheus";
 
 const thresholds = alertThresholdsSchema.parse({});
 const alerts = alertDefinitions(thresholds);

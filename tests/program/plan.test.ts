@@ -4,11 +4,11 @@ import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { renderArtifacts } from "../scripts/plan/artifacts";
-import type { PlannedResource } from "../scripts/plan/model";
-import { applyOverrides, parseOverride } from "../scripts/plan/overrides";
-import { runPlan, writeArtifacts } from "../scripts/plan/run";
-import { runTsxScript, type ScriptRun } from "./helpers/cli";
+import { renderArtifacts } from "../../scripts/plan/artifacts";
+import type { PlannedResource } from "../../scripts/plan/model";
+import { applyOverrides, parseOverride } from "../../scripts/plan/overrides";
+import { runPlan, writeArtifacts } from "../../scripts/plan/run";
+import { runTsxScript, type ScriptRun } from "../helpers/cli";
 
 /** The plan CLI as users run it (`npm run plan -- ...`), in a child process: one program run per process. */
 const planCli = (args: string[]) => runTsxScript("scripts/plan.ts", args);

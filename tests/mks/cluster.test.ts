@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
-import { MksCluster } from "../components/mks/cluster";
-import { nodePoolSpec } from "../components/mks/spec";
-import { readStackFile } from "../config/stackFile";
-import { parseConfig } from "../config/schema";
-import { installMocks, isSecret, MockRecorder, settle, valueOf } from "../scripts/plan/mockRecorder";
+import { MksCluster } from "../../components/mks/cluster";
+import { nodePoolSpec } from "../../components/mks/spec";
+import { readStackFile } from "../../config/stackFile";
+import { parseConfig } from "../../config/schema";
+import { installMocks, isSecret, MockRecorder, settle, valueOf } from "../../scripts/plan/mockRecorder";
 
 const KUBE = "ovh:CloudProject/kube:Kube";
 const POOL = "ovh:CloudProject/kubeNodePool:KubeNodePool";

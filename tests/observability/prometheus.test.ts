@@ -4,15 +4,15 @@
  * through the HTTP API and must return data of the expected shape.
  */
 import { strict as assert } from "assert";
-import { allDashboards } from "../dashboards";
-import { dashboardQueries } from "../dashboards/grafana";
-import { aiDeployJobName, LABEL } from "../components/observability/conventions";
-import { aiDeployValueLocation, kedaQueueDepthQuery, AI_DEPLOY_AUTOSCALING_METRIC } from "../components/observability/queries";
-import { recordingRules } from "../components/observability/recording";
-import { alertDefinitions } from "../components/observability/rules";
-import { LAB, startLab, type Lab } from "./fixtures/observabilityLab";
-import { substituteGrafana } from "./fixtures/promql";
-import { apiGet, instantQuery, sleep, type PromSample } from "./helpers/prometheus";
+import { allDashboards } from "../../dashboards";
+import { dashboardQueries } from "../../dashboards/grafana";
+import { aiDeployJobName, LABEL } from "../../components/observability/conventions";
+import { aiDeployValueLocation, kedaQueueDepthQuery, AI_DEPLOY_AUTOSCALING_METRIC } from "../../components/observability/queries";
+import { recordingRules } from "../../components/observability/recording";
+import { alertDefinitions } from "../../components/observability/rules";
+import { LAB, startLab, type Lab } from "../fixtures/observabilityLab";
+import { substituteGrafana } from "../fixtures/promql";
+import { apiGet, instantQuery, sleep, type PromSample } from "../helpers/prometheus";
 
 /** Retries `check` until it passes or the deadline hits (data needs a few scrapes and rule evaluations). */
 async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {

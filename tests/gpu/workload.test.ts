@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
 import { parser } from "@prometheus-io/lezer-promql";
-import type { GpuModelConfig } from "../config/schema";
-import { VLLM } from "../components/metrics/catalogue";
-import { kedaQueueDepthQuery } from "../components/observability/queries";
-import { autoscalingObjects, interceptorRoute, scaledObject } from "../components/gpu/autoscaling";
-import { API_KEY_SECRET, HF_TOKEN_SECRET, HTTP_ADDON_SCALER_ADDRESS, NAMESPACES, PROMETHEUS_URL, RELEASES, VLLM_PORT } from "../components/gpu/layout";
-import { podLabels, vllmArgs, vllmNetworkPolicy, vllmPodDisruptionBudget, vllmService, vllmServiceMonitor, vllmStatefulSet, type WorkloadContext } from "../components/gpu/vllm";
-import { prodGpu } from "./helpers/stacks";
+import type { GpuModelConfig } from "../../config/schema";
+import { VLLM } from "../../components/metrics/catalogue";
+import { kedaQueueDepthQuery } from "../../components/observability/queries";
+import { autoscalingObjects, interceptorRoute, scaledObject } from "../../components/gpu/autoscaling";
+import { API_KEY_SECRET, HF_TOKEN_SECRET, HTTP_ADDON_SCALER_ADDRESS, NAMESPACES, PROMETHEUS_URL, RELEASES, VLLM_PORT } from "../../components/gpu/layout";
+import { podLabels, vllmArgs, vllmNetworkPolicy, vllmPodDisruptionBudget, vllmService, vllmServiceMonitor, vllmStatefulSet, type WorkloadContext } from "../../components/gpu/vllm";
+import { prodGpu } from "../helpers/stacks";
 
 
 function model(overrides: Partial<GpuModelConfig> = {}): GpuModelConfig {

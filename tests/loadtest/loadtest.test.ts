@@ -2,14 +2,14 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { DEFAULT_MIX, parseMix, promptPicker, PROMPT_POOLS, seededRandom } from "../loadtest/prompts";
-import { formatProgress, formatReport } from "../loadtest/report";
-import { LoadOptions, LoadResult, runLoad, validateOptions } from "../loadtest/runner";
-import { interpretChatEvent, SseParser } from "../loadtest/sse";
-import { percentile, Samples, summarize } from "../loadtest/stats";
-import { targetFromOutputs } from "../loadtest/target";
-import { Fault, startFakeOpenAiServer } from "./fakes/openaiServer";
-import { runTsxScript } from "./helpers/cli";
+import { DEFAULT_MIX, parseMix, promptPicker, PROMPT_POOLS, seededRandom } from "../../loadtest/prompts";
+import { formatProgress, formatReport } from "../../loadtest/report";
+import { LoadOptions, LoadResult, runLoad, validateOptions } from "../../loadtest/runner";
+import { interpretChatEvent, SseParser } from "../../loadtest/sse";
+import { percentile, Samples, summarize } from "../../loadtest/stats";
+import { targetFromOutputs } from "../../loadtest/target";
+import { Fault, startFakeOpenAiServer } from "../fakes/openaiServer";
+import { runTsxScript } from "../helpers/cli";
 
 describe("load tester: pure parts", () => {
   it("nearest-rank percentiles and summaries", () => {

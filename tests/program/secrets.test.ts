@@ -9,15 +9,15 @@ import { strict as assert } from "assert";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
-import { htpasswdLine } from "../components/gpu/federation";
-import { FEDERATION_USER } from "../components/gpu/layout";
-import { loadStackConfig } from "../config/load";
-import { ConfigError, PROJECT, SecretKey } from "../config/schema";
-import { readStackFile } from "../config/stackFile";
-import { formatReport } from "../loadtest/report";
-import { runLoad } from "../loadtest/runner";
-import { deployStack, StackOutputs } from "../program";
-import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "../scripts/plan/mockRecorder";
+import { htpasswdLine } from "../../components/gpu/federation";
+import { FEDERATION_USER } from "../../components/gpu/layout";
+import { loadStackConfig } from "../../config/load";
+import { ConfigError, PROJECT, SecretKey } from "../../config/schema";
+import { readStackFile } from "../../config/stackFile";
+import { formatReport } from "../../loadtest/report";
+import { runLoad } from "../../loadtest/runner";
+import { deployStack, StackOutputs } from "../../program";
+import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "../../scripts/plan/mockRecorder";
 
 /** Every secret value below contains it, so one substring search finds any of them. */
 const CANARY = "c4n4ry";

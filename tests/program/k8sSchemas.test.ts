@@ -29,18 +29,18 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { GpuClusterConfig } from "../config/schema";
-import { autoscalingObjects, interceptorRoute, scaledObject, scalesToZero } from "../components/gpu/autoscaling";
-import { federationScrapeTarget } from "../components/gpu/federation";
-import { acmeClusterIssuer, entryObjects, federationSecurityPolicy, modelRoute } from "../components/gpu/gateway";
-import { GpuInferenceCluster } from "../components/gpu/inferenceCluster";
-import type { K8sObject } from "../components/gpu/k8s";
-import { metricsHostname } from "../components/gpu/layout";
-import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type WorkloadContext } from "../components/gpu/vllm";
-import { MonitoringStack } from "../components/monitoring/stack";
-import { installMocks, settle, valueOf, type RecordedResource } from "../scripts/plan/mockRecorder";
-import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "./helpers/k8sSchema";
-import { gpuEntryContext, prodGpu, stackConfig } from "./helpers/stacks";
+import type { GpuClusterConfig } from "../../config/schema";
+import { autoscalingObjects, interceptorRoute, scaledObject, scalesToZero } from "../../components/gpu/autoscaling";
+import { federationScrapeTarget } from "../../components/gpu/federation";
+import { acmeClusterIssuer, entryObjects, federationSecurityPolicy, modelRoute } from "../../components/gpu/gateway";
+import { GpuInferenceCluster } from "../../components/gpu/inferenceCluster";
+import type { K8sObject } from "../../components/gpu/k8s";
+import { metricsHostname } from "../../components/gpu/layout";
+import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type WorkloadContext } from "../../components/gpu/vllm";
+import { MonitoringStack } from "../../components/monitoring/stack";
+import { installMocks, settle, valueOf, type RecordedResource } from "../../scripts/plan/mockRecorder";
+import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "../helpers/k8sSchema";
+import { gpuEntryContext, prodGpu, stackConfig } from "../helpers/stacks";
 
 const prodConfig = () => stackConfig("prod");
 

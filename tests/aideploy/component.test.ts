@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { AiDeployApp } from "../components/aideploy/app";
-import { APP_RESOURCE_TYPE, TOKEN_RESOURCE_TYPE } from "../components/aideploy/providers";
-import { APP_LABEL } from "../components/aideploy/spec";
-import { parseConfig } from "../config/schema";
-import { readStackFile } from "../config/stackFile";
-import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "../scripts/plan/mockRecorder";
+import { AiDeployApp } from "../../components/aideploy/app";
+import { APP_RESOURCE_TYPE, TOKEN_RESOURCE_TYPE } from "../../components/aideploy/providers";
+import { APP_LABEL } from "../../components/aideploy/spec";
+import { parseConfig } from "../../config/schema";
+import { readStackFile } from "../../config/stackFile";
+import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "../../scripts/plan/mockRecorder";
 
 const HF = "hf_component_test_secret";
 

@@ -2,8 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { placeholderSecret, readStackFile } from "../config/stackFile";
-import { ConfigError, parseConfig, requiredSecrets } from "../config/schema";
+import { placeholderSecret, readStackFile } from "../../config/stackFile";
+import { ConfigError, parseConfig, requiredSecrets } from "../../config/schema";
 
 /** A valid minimal config; each bad case changes one thing in a copy. */
 function valid(): Record<string, any> {
@@ -228,7 +228,7 @@ describe("config schema", () => {
   it("reads a stack file with `pulumi config set --secret` values: stand-ins, marked secret, never parsed as config", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
     try {
-      const dev = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+      const dev = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8");
       const extra = "  ovh:applicationSecret:\n    secure: AAABAKx1\n  ovh-llm:hfToken:\n    secure: AAABAOx2\n";
       fs.writeFileSync(path.join(dir, "Pulumi.enc.yaml"), dev.replace("config:\n", `config:\n${extra}`));
       const file = readStackFile("enc", {}, dir);

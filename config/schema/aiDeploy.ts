@@ -1,0 +1,108 @@
+/** Config slice: the AI Deploy app (`aiDeploy`). */
+import { z } from "zod";
+import { VLLM } from "../../components/metrics/catalogue";
+import { RESERVED_VLLM_FLAGS, dnsLabel, intBetween, labels, msg, pinnedImage, positive, reservedFlagIssues } from "./common";
+
+export const AI_DEPLOY_REGIONS = ["GRA", "BHS"] as const;
+export const SECRET_ENV_NAMES = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY"] as const;
+/** Labels the program puts on the AI Deploy app (its token selects `ovh-llm-app`). */
+export const AI_DEPLOY_PROGRAM_LABELS = ["ovh-llm-app", "ovh-llm-environment"] as const;
+export const AGGREGATIONS = ["AVERAGE", "MAX", "MIN", "SUM"] as const;
+
+export const aiProbeSchema = z
+  .object({
+    path: z.string().regex(/^\//, msg("an HTTP path starting with /")),
+    port: intBetween(1, 65535).optional(),
+    initialDelaySeconds: intBetween(0, 3600).default(300),
+    periodSeconds: intBetween(1, 3600).default(10),
+    timeoutSeconds: intBetween(1, 600).default(5),
+    failureThreshold: intBetween(1, 100).default(3),
+    successThreshold: intBetween(1, 100).default(1),
+  })
+  .strict();
+
+export const aiVolumeSchema = z
+  .object({
+    mountPath: z.string().regex(/^\//, msg("an absolute path")),
+    permission: z.enum(["RO", "RW", "RWD"], msg("RO, RW or RWD")).default("RW"),
+    cache: z.boolean(msg("true or false")).default(false),
+    /** A standalone (ephemeral, per-app) volume; the only source this program creates. */
+    standaloneName: dnsLabel.optional(),
+  })
+  .strict();
+
+export const aiDeploySchema = z
+  .object({
+    enabled: z.literal(true).default(true),
+    /** App name in AI Deploy (unique in the project). Changing it replaces the app. */
+    name: dnsLabel,
+    region: z.enum(AI_DEPLOY_REGIONS, msg(`one of ${AI_DEPLOY_REGIONS.join(", ")}`)),
+    image: pinnedImage,
+    /** Hugging Face model id served by vLLM. */
+    model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, msg("a Hugging Face model id such as mistralai/Ministral-3-14B-Instruct-2512")),
+    /** `--served-model-name`, the `model` of API calls and the `model_name` label of vLLM metrics. */
+    servedModelName: z.string().min(1, msg("a non-empty name")).optional(),
+    flavor: z.string().regex(/^[a-z0-9]+-\d+-(gpu|cpu)$/, msg("an AI Deploy flavor such as h100-1-gpu, l40s-1-gpu or l4-1-gpu")),
+    gpu: intBetween(1, 4).default(1),
+    port: intBetween(1, 65535).default(8000),
+    /** Extra `vllm serve` arguments after the model. */
+    vllmArgs: z.array(z.string(), msg("a list of strings")).default([]),
+    /** Plain environment variables (no secrets: the HF token comes from the secret `hfToken`). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, msg("an environment variable name")), z.string(msg("a string"))).default({}),
+    volumes: z.array(aiVolumeSchema).default([]),
+    readinessProbe: aiProbeSchema.default({ path: "/v1/models", initialDelaySeconds: 300, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 }),
+    livenessProbe: aiProbeSchema.default({ path: "/health", initialDelaySeconds: 300, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 }),
+    autoscaling: z
+      .object({
+        minReplicas: intBetween(0, 10).default(1),
+        maxReplicas: intBetween(1, 10).default(1),
+        /** A vLLM gauge or counter selector (labels allowed); histograms are not read by OVH. */
+        metric: z.string().regex(/^vllm:[a-z_]+(\{.*\})?$/, msg("a vLLM metric selector such as vllm:num_requests_running")).default("vllm:num_requests_running"),
+        targetValue: positive.default(50),
+        aggregation: z.enum(AGGREGATIONS, msg(`one of ${AGGREGATIONS.join(", ")}`)).default("AVERAGE"),
+        scaleUpStabilizationWindowSeconds: intBetween(0, 3600).default(0),
+        scaleDownStabilizationWindowSeconds: intBetween(0, 3600).default(300),
+        /** Only used (and sent) when minReplicas is 0. */
+        cooldownPeriodSeconds: intBetween(60, 86400).default(300),
+      })
+      .strict()
+      .default({ minReplicas: 1, maxReplicas: 1, metric: "vllm:num_requests_running", targetValue: 50, aggregation: "AVERAGE", scaleUpStabilizationWindowSeconds: 0, scaleDownStabilizationWindowSeconds: 300, cooldownPeriodSeconds: 300 })
+      .superRefine((a, ctx) => {
+        if (a.maxReplicas < a.minReplicas)
+          ctx.addIssue({ code: "custom", path: ["maxReplicas"], input: a.maxReplicas, message: `at least minReplicas (${a.minReplicas})` });
+      }),
+    token: z
+      .object({
+        /** `read` can call the app (enough for Prometheus and clients); `operator` can also manage it. */
+        role: z.enum(["read", "operator"], msg("read or operator")).default("read"),
+        /** Bump to renew the token value (e.g. after a leak). */
+        renewalCounter: intBetween(0, 1_000_000).default(0),
+      })
+      .strict()
+      .default({ role: "read", renewalCounter: 0 }),
+    /** How long create/update may wait for RUNNING. */
+    readyTimeoutMinutes: intBetween(1, 180).default(45),
+    labels: labels.default({}),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    reservedFlagIssues(a.vllmArgs, RESERVED_VLLM_FLAGS, "vllmArgs", ctx);
+    for (const name of Object.keys(a.env))
+      if ((SECRET_ENV_NAMES as readonly string[]).includes(name))
+        ctx.addIssue({ code: "custom", path: ["env", name], input: a.env[name], message: "no secret in plain env: use pulumi config set --secret hfToken" });
+    for (const key of Object.keys(a.labels)) {
+      if (key.startsWith("ovh/")) ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: "a label key without the ovh/ prefix (reserved by OVH)" });
+      if ((AI_DEPLOY_PROGRAM_LABELS as readonly string[]).includes(key))
+        ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: `a label other than ${AI_DEPLOY_PROGRAM_LABELS.join(", ")} (set by the program)` });
+    }
+    const metricName = a.autoscaling.metric.replace(/\{.*$/, "");
+    const metric = Object.values(VLLM).find((m) => m.name === metricName);
+    if (!metric || metric.type === "histogram")
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscaling", "metric"],
+        input: a.autoscaling.metric,
+        message: `a vLLM gauge or counter of the metric catalogue (AI Deploy reads no histograms), e.g. ${VLLM.numRequestsRunning.name} or ${VLLM.numRequestsWaiting.name}`,
+      });
+  })
+  .transform((a) => ({ ...a, servedModelName: a.servedModelName ?? a.model }));

@@ -1,0 +1,94 @@
+/** Config slice: the GPU inference cluster (`gpuCluster`). */
+import { z } from "zod";
+import { GPU_FLAVOR_FAMILIES, GPU_RESERVED_VLLM_FLAGS, dnsLabel, hostname, intBetween, isGpuFlavor, msg, pinnedImage, positive, ratio, reservedFlagIssues, storageSize } from "./common";
+import { clusterSchema } from "./mks";
+
+export const gpuModelSchema = z
+  .object({
+    /** Kubernetes name of the StatefulSet, Service and route; the key of its endpoint in the stack outputs. */
+    name: dnsLabel,
+    model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, msg("a Hugging Face model id such as Qwen/Qwen3-VL-8B-Instruct")),
+    servedModelName: z.string().min(1).optional(),
+    image: pinnedImage,
+    /** Public host name of this model's HTTPS route. */
+    hostname,
+    maxModelLen: intBetween(256, 1_048_576).default(8192),
+    gpuMemoryUtilization: ratio.default(0.9),
+    tensorParallelSize: intBetween(1, 8).default(1),
+    extraArgs: z.array(z.string()).default([]),
+    /** PVC holding the Hugging Face cache, so restarts do not download again. */
+    cacheSize: storageSize.default("100Gi"),
+    minReplicas: intBetween(0, 20).default(1),
+    maxReplicas: intBetween(1, 20).default(2),
+  })
+  .strict()
+  .transform((m) => ({ ...m, servedModelName: m.servedModelName ?? m.model }))
+  .superRefine((m, ctx) => {
+    reservedFlagIssues(m.extraArgs, GPU_RESERVED_VLLM_FLAGS, "extraArgs", ctx);
+    if (m.maxReplicas < m.minReplicas)
+      ctx.addIssue({ code: "custom", path: ["maxReplicas"], input: m.maxReplicas, message: `at least minReplicas (${m.minReplicas})` });
+  });
+
+export const gpuClusterSchema = z
+  .object({
+    enabled: z.literal(true).default(true),
+    cluster: clusterSchema,
+    namespace: dnsLabel.default("inference"),
+    /** Public host of the basic-auth `/federate` endpoint the central Prometheus scrapes; default `metrics.<parent domain of the first model's hostname>`. */
+    metricsHostname: hostname.optional(),
+    /** NVIDIA driver of the GPU operator; must support the CUDA of the vLLM image (CUDA 13 needs ≥ 580). */
+    gpuDriverVersion: z.string().regex(/^\d{3}\.\d+(\.\d+)?$/, msg("a driver version such as 595.91.07")).default("595.91.07"),
+    models: z.array(gpuModelSchema).min(1, msg("at least one model")),
+    tls: z
+      .object({
+        /** acme: cert-manager issues the certificate; provided: an existing TLS Secret. */
+        mode: z.enum(["acme", "provided"], msg("acme or provided")).default("acme"),
+        acmeEmail: z.email(msg("an e-mail address")).optional(),
+        acmeServer: z.url().default("https://acme-v02.api.letsencrypt.org/directory"),
+        /** With mode provided: a `kubernetes.io/tls` Secret in the gateway namespace. */
+        certificateSecretName: dnsLabel.optional(),
+      })
+      .strict()
+      .default({ mode: "acme", acmeServer: "https://acme-v02.api.letsencrypt.org/directory" })
+      .superRefine((t, ctx) => {
+        if (t.mode === "acme" && !t.acmeEmail) ctx.addIssue({ code: "custom", path: ["acmeEmail"], input: t.acmeEmail, message: "an e-mail address when tls.mode is acme" });
+        if (t.mode === "provided" && !t.certificateSecretName)
+          ctx.addIssue({ code: "custom", path: ["certificateSecretName"], input: t.certificateSecretName, message: "a Secret name when tls.mode is provided" });
+      }),
+    autoscaling: z
+      .object({
+        /** Scale out when the waiting queue of a model exceeds this per replica. */
+        queueDepthThreshold: positive.default(5),
+        pollingIntervalSeconds: intBetween(5, 300).default(15),
+        cooldownPeriodSeconds: intBetween(30, 3600).default(300),
+        scaleDownStabilizationSeconds: intBetween(0, 3600).default(300),
+        /** Replicas KEDA keeps when Prometheus cannot be read. */
+        fallbackReplicas: intBetween(1, 20).default(1),
+        /** Beta: scale to zero with the KEDA HTTP add-on (the interceptor holds the first request while a pod starts). */
+        scaleToZero: z.boolean(msg("true or false")).default(false),
+      })
+      .strict()
+      .default({ queueDepthThreshold: 5, pollingIntervalSeconds: 15, cooldownPeriodSeconds: 300, scaleDownStabilizationSeconds: 300, fallbackReplicas: 1, scaleToZero: false }),
+  })
+  .strict()
+  .superRefine((g, ctx) => {
+    if (!g.cluster.nodePools.some((p) => isGpuFlavor(p.flavor)))
+      ctx.addIssue({
+        code: "custom",
+        path: ["cluster", "nodePools"],
+        input: g.cluster.nodePools.map((p) => p.flavor),
+        message: `at least one pool with a GPU flavor (${GPU_FLAVOR_FAMILIES.join(", ")})`,
+      });
+    const seen = new Set<string>();
+    g.models.forEach((m, i) => {
+      if (seen.has(m.name)) ctx.addIssue({ code: "custom", path: ["models", i, "name"], input: m.name, message: "a model name not used twice" });
+      seen.add(m.name);
+      if (m.minReplicas === 0 && !g.autoscaling.scaleToZero)
+        ctx.addIssue({
+          code: "custom",
+          path: ["models", i, "minReplicas"],
+          input: 0,
+          message: "at least 1 unless autoscaling.scaleToZero is true (a Prometheus trigger alone never scales up from zero)",
+        });
+    });
+  });
