@@ -1,5 +1,5 @@
 /**
- * Process helpers for tests that need Debian's `prometheus` package: find the binaries (failing loudly when they
+ * Process helpers for tests that need Prometheus 3 (`tools/bin`, installed by `npm run setup`): find the binaries (failing loudly when they
  * are missing), run promtool, start a throw-away Prometheus on a free port with a temp TSDB, query its HTTP API.
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
@@ -7,14 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
+import { requireTool } from "./tools";
 
-/** Absolute path of a system tool; throws `<tool> not found: run \`npm run setup\`` when it is not installed. */
-export function requireTool(tool: "promtool" | "prometheus", env: NodeJS.ProcessEnv = process.env): string {
-  const found = spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { encoding: "utf8", env });
-  const path = found.stdout.trim();
-  if (found.status !== 0 || !path) throw new Error(`${tool} not found: run \`npm run setup\` (installs Debian's prometheus package)`);
-  return path;
-}
+export { requireTool };
 
 export interface ToolRun {
   code: number | null;

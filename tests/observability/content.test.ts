@@ -40,7 +40,7 @@ function allExpressions(): { where: string; expr: string }[] {
 function sourceFiles(dir: string, keep: (path: string) => boolean): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (["node_modules", ".git", "tests", "bin", "out"].includes(name)) return [];
+    if (["node_modules", ".git", "tests", "bin", "out", "tools"].includes(name)) return [];
     return statSync(path).isDirectory() ? sourceFiles(path, keep) : keep(path) ? [path] : [];
   });
 }

@@ -32,7 +32,7 @@ function testFile(cases: RuleCase[]): string {
 describe("alert rules under promtool", () => {
   it("a missing promtool/prometheus fails the test with the setup hint (never a silent skip)", () => {
     for (const tool of ["promtool", "prometheus"] as const)
-      assert.throws(() => requireTool(tool, { PATH: "/nonexistent" }), { message: new RegExp(`^${tool} not found: run \`npm run setup\``) });
+      assert.throws(() => requireTool(tool, "/nonexistent"), { message: new RegExp(`^${tool} not found in /nonexistent: run \`npm run setup\``) });
   });
 
   let dir: string;
