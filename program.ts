@@ -1,8 +1,8 @@
 /**
  * The whole stack, composed from validated config only: which parts exist and how they are sized comes from
  * `Pulumi.<stack>.yaml`, never from the stack name. The monitoring cluster, the GPU cluster and the AI Deploy app
- * have no dependency on each other and are created side by side; the monitoring stack consumes their outputs (the
- * endpoints it scrapes and their credentials), which is the only wiring between them.
+ * have no dependency on each other and are created side by side; the monitoring stack is installed as soon as its
+ * nodes exist, and only its scrape targets (one ScrapeConfig each) wait for what they watch.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "./config/load";
@@ -12,7 +12,9 @@ import { GpuInferenceCluster } from "./components/gpu/inferenceCluster";
 import { MksCluster } from "./components/mks/cluster";
 import { MonitoringStack, RemoteScrapeTargetWithCredential } from "./components/monitoring/stack";
 import { aiDeployJobLabels, aiDeployJobName } from "./components/observability/conventions";
+import { prometheusRuleGroups, type PromRuleGroup } from "./components/observability/rules";
 import type { RemoteScrapeTarget } from "./components/observability/scrape";
+import { allDashboards } from "./dashboards";
 
 /** One OpenAI-compatible inference endpoint. */
 export interface Endpoint {
@@ -62,7 +64,18 @@ export function aiDeployScrapeTarget(opts: { appName: string; host: string; mode
   };
 }
 
-export function deployStack({ config, secrets }: LoadedConfig): StackOutputs {
+/** What the monitoring stack shows: content, not infrastructure (changing it never touches a Helm release). */
+export interface MonitoringContent {
+  ruleGroups: PromRuleGroup[];
+  dashboards: Record<string, Record<string, unknown>>;
+}
+
+export interface DeployOptions {
+  /** Replaces the program's rules and dashboards (tests of day-2 changes). */
+  monitoringContent?: (defaults: MonitoringContent) => MonitoringContent;
+}
+
+export function deployStack({ config, secrets }: LoadedConfig, options: DeployOptions = {}): StackOutputs {
   const prefix = `${PROJECT}-${config.environment}`;
 
   const monitoringCluster = new MksCluster(`${prefix}-monitoring`, {
@@ -89,14 +102,19 @@ export function deployStack({ config, secrets }: LoadedConfig): StackOutputs {
   if (aiDeploy && config.aiDeploy) {
     const appName = config.aiDeploy.name;
     scrapeTargets.push({
+      jobName: aiDeployJobName(appName),
       target: pulumi
         .all([aiDeploy.host, aiDeploy.modelName])
         .apply(([host, model]) => aiDeployScrapeTarget({ appName, host, model, environment: config.environment })),
       credential: aiDeploy.token,
     });
   }
-  if (gpu) scrapeTargets.push(gpu.metricsScrape);
+  if (gpu) scrapeTargets.push({ jobName: gpu.metricsScrape.target.jobName, ...gpu.metricsScrape });
 
+  const monitoringContent = (monitoring: NonNullable<typeof config.monitoring>): MonitoringContent => {
+    const defaults = { ruleGroups: prometheusRuleGroups(monitoring.alerting.thresholds, { environment: config.environment }), dashboards: allDashboards() };
+    return options.monitoringContent ? options.monitoringContent(defaults) : defaults;
+  };
   const monitoring = config.monitoring
     ? new MonitoringStack(`${prefix}-monitoring-stack`, {
         provider: monitoringCluster.provider,
@@ -105,6 +123,7 @@ export function deployStack({ config, secrets }: LoadedConfig): StackOutputs {
         environment: config.environment,
         secrets,
         scrapeTargets,
+        ...monitoringContent(config.monitoring),
       })
     : undefined;
 

@@ -19,6 +19,7 @@ import { isGpuFlavor, PROJECT, type SecretKey } from "../../config/schema";
 import { readStackFile } from "../../config/stackFile";
 import { deployStack } from "../../program";
 import { MockRecorder, unwrapSecrets, type OutputsFor } from "../../scripts/plan/mockRecorder";
+import { withoutClosureSerialization } from "../../scripts/plan/closures";
 import { applyOverrides, type ConfigOverride } from "../../scripts/plan/overrides";
 import { durationKeyOf, durationOf } from "./durations";
 import type { SimResource } from "./model";
@@ -381,7 +382,7 @@ export async function simulateDeploy(opts: SimulateOptions): Promise<Timeline> {
     console.error = () => undefined;
   }
   try {
-    (opts.program ?? ((loaded: LoadedConfig) => deployStack(loaded)))(loadStackConfig());
+    withoutClosureSerialization(() => (opts.program ?? ((loaded: LoadedConfig) => deployStack(loaded)))(loadStackConfig()));
     await sim.drive();
     if (opts.fail) await new Promise((resolve) => setImmediate(resolve));
   } finally {

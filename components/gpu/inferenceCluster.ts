@@ -81,16 +81,23 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
     );
     const federationPassword = pulumi.secret(new random.RandomPassword(`${name}-federation-password`, { length: 40, special: false }, { parent: this }).result);
 
-    // Namespaces first: Secrets and objects go into them before the releases that fill them.
+    // Who waits for what: only what really needs GPU nodes waits for the GPU pool (tens of minutes). Namespaces,
+    // Secrets and custom resources need the API server only; the system charts need a node that takes pods without
+    // tolerations (bench/deploy/needs.ts says the same for the deploy timeline).
+    const pools = config.cluster.nodePools.map((pool, i) => ({ pool, resource: cluster.nodePools[i] }));
+    const untainted = pools.filter((p) => p.pool.taints.length === 0);
+    const systemPools = (untainted.some((p) => !isGpuFlavor(p.pool.flavor)) ? untainted.filter((p) => !isGpuFlavor(p.pool.flavor)) : untainted.length > 0 ? untainted : pools).map((p) => p.resource);
+    const gpuPoolResource = pools.find((p) => p.pool.name === gpuPool.name)!.resource;
+
     const baselineEnforced = { "pod-security.kubernetes.io/enforce": "baseline" };
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     for (const ns of new Set<string>([config.namespace, ...Object.values(NAMESPACES)])) {
       const labels = ns === config.namespace ? baselineEnforced : ns === NAMESPACES.gpuOperator ? { "pod-security.kubernetes.io/enforce": "privileged" } : {};
-      namespaces.set(ns, new k8s.core.v1.Namespace(`${name}-ns-${ns}`, { metadata: { name: ns, labels } }, k8sOpts({ dependsOn: cluster.nodePools })));
+      namespaces.set(ns, new k8s.core.v1.Namespace(`${name}-ns-${ns}`, { metadata: { name: ns, labels } }, k8sOpts()));
     }
     const inNs = (ns: string) => [namespaces.get(ns)!];
 
-    const release = (key: string, pin: ChartPin, releaseName: string, values: Record<string, unknown>, extra: pulumi.CustomResourceOptions & { timeoutSeconds?: number } = {}) =>
+    const release = (key: string, pin: ChartPin, releaseName: string, values: Record<string, unknown>, extra: { dependsOn?: pulumi.Resource[]; timeoutSeconds?: number } = {}) =>
       new k8s.helm.v3.Release(
         `${name}-${key}`,
         {
@@ -102,13 +109,14 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
           values,
           timeout: extra.timeoutSeconds ?? 900,
         },
-        k8sOpts({ dependsOn: [...inNs(RELEASE_NAMESPACE[releaseName as keyof typeof RELEASE_NAMESPACE]), ...((extra.dependsOn as pulumi.Resource[]) ?? [])] }),
+        k8sOpts({ dependsOn: [...inNs(RELEASE_NAMESPACE[releaseName as keyof typeof RELEASE_NAMESPACE]), ...systemPools, ...(extra.dependsOn ?? [])] }),
       );
 
     // The Prometheus (and its CRDs) first: the GPU operator creates the DCGM ServiceMonitor only if the CRD exists.
     const prometheus = release("prometheus", CHARTS.kubePrometheusStack, RELEASES.prometheus, gpuPrometheusValues());
-    // Driver builds on fresh GPU nodes take a while: a long Helm timeout.
-    release("gpu-operator", CHARTS.gpuOperator, RELEASES.gpuOperator, gpuOperatorValues(config, { dcgmMetricsCsv: dcgmMetricsCsv() }), { dependsOn: [prometheus], timeoutSeconds: 3600 });
+    // The operator runs on the system pool; it installs the driver on GPU nodes whenever they join (so it does not wait
+    // for them). Driver builds on fresh GPU nodes take a while: a long Helm timeout.
+    const gpuOperator = release("gpu-operator", CHARTS.gpuOperator, RELEASES.gpuOperator, gpuOperatorValues(config, { dcgmMetricsCsv: dcgmMetricsCsv() }), { dependsOn: [prometheus], timeoutSeconds: 3600 });
     const envoyGateway = release("envoy-gateway", CHARTS.envoyGateway, RELEASES.envoyGateway, envoyGatewayValues());
     // With `gatewayAPI.enabled`, cert-manager v1.21.1 exits at start when the Gateway API CRDs are missing
     // (pkg/controller/context.go: "Please install the gateway-api CRDs"): Envoy Gateway's chart installs them first.
@@ -126,24 +134,41 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
       ".htpasswd": federationPassword.apply((p) => htpasswdLine(FEDERATION_USER, p)),
     });
 
-    const apply = (obj: K8sObject, dependsOn: pulumi.Resource[]) => {
+    /** What an object waits for: its namespace, the release that installs its CRD, and for vLLM its GPU nodes' driver. */
+    const crdRelease: Record<string, pulumi.Resource[]> = {
+      "monitoring.coreos.com": [prometheus],
+      "gateway.networking.k8s.io": [envoyGateway],
+      "gateway.envoyproxy.io": [envoyGateway],
+      "cert-manager.io": [certManager],
+      "keda.sh": [keda],
+      "http.keda.sh": httpAddOn,
+    };
+    const dependenciesOf = (obj: K8sObject): pulumi.Resource[] => [
+      ...(obj.metadata.namespace ? inNs(obj.metadata.namespace) : []),
+      ...(crdRelease[obj.apiVersion.split("/")[0]] ?? []),
+      ...(obj.kind === "SecurityPolicy" ? [htpasswd] : []),
+      // vLLM pods run on the GPU pool once the operator has put the driver and device plugin there.
+      ...(obj.kind === "StatefulSet" ? [...workloadSecrets, gpuPoolResource, gpuOperator] : []),
+    ];
+
+    const apply = (obj: K8sObject) => {
       const suffix = `${obj.kind.toLowerCase()}-${obj.metadata.namespace ? `${obj.metadata.namespace}-` : ""}${obj.metadata.name}`;
       // StatefulSets wait for ready pods: the first start downloads the model (tens of minutes for big models).
       const timeouts = obj.kind === "StatefulSet" ? { customTimeouts: { create: "60m", update: "60m" } } : {};
-      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn, ...timeouts }));
+      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn: dependenciesOf(obj), ...timeouts }));
     };
 
     const workloadCtx = { namespace: config.namespace, gpuPool, hfToken: args.hfToken !== undefined, scaleToZero: anyToZero };
     for (const model of config.models) {
-      for (const obj of vllmWorkloadObjects(model, workloadCtx)) apply(obj, [...inNs(config.namespace), ...workloadSecrets, prometheus, ...cluster.nodePools]);
-      for (const obj of autoscalingObjects(model, { namespace: config.namespace, autoscaling: config.autoscaling })) apply(obj, [...inNs(config.namespace), keda, ...httpAddOn]);
+      for (const obj of vllmWorkloadObjects(model, workloadCtx)) apply(obj);
+      for (const obj of autoscalingObjects(model, { namespace: config.namespace, autoscaling: config.autoscaling })) apply(obj);
     }
 
     const hostMetrics = metricsHostname(config);
     const entryCtx = { namespace: config.namespace, tls: config.tls, metricsHostname: hostMetrics, issuerName: `acme-${args.environment}` };
     let gatewayResource: k8s.apiextensions.CustomResource | undefined;
     for (const obj of entryObjects(config.models, entryCtx, (m) => scalesToZero(m, config.autoscaling))) {
-      const created = apply(obj, [envoyGateway, certManager, htpasswd, ...inNs(obj.metadata.namespace ?? NAMESPACES.gateway), ...httpAddOn]);
+      const created = apply(obj);
       if (obj.kind === "Gateway") gatewayResource = created;
     }
     if (!gatewayResource) throw new Error(`${name}: the entry objects have no Gateway`);

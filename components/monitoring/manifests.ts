@@ -1,37 +1,4 @@
-/**
- * Pure content of the objects the monitoring stack creates besides the Helm release: the rendered remote scrape
- * jobs and the dashboard ConfigMaps.
- */
-import * as yaml from "js-yaml";
-import { remoteScrapeConfig, type RemoteScrapeTarget } from "../observability/scrape";
-
-/** Kubernetes object names (DNS-1123 subdomain: lower case, digits, '-', '.'). */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-/** Secret data keys. */
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-
-/** Checks what Prometheus and Kubernetes would reject later, with the offending target named. */
-export function validateScrapeTargets(targets: readonly RemoteScrapeTarget[]): void {
-  const jobs = new Set<string>();
-  const secrets = new Set<string>();
-  for (const t of targets) {
-    if (jobs.has(t.jobName)) throw new Error(`two remote scrape targets share the job name "${t.jobName}"`);
-    if (secrets.has(t.secretName)) throw new Error(`two remote scrape targets share the Secret "${t.secretName}": give each target its own`);
-    if (!DNS_SUBDOMAIN.test(t.secretName)) throw new Error(`scrape target ${t.jobName}: secretName "${t.secretName}" is not a Kubernetes object name`);
-    if (!SECRET_KEY.test(t.secretKey)) throw new Error(`scrape target ${t.jobName}: secretKey "${t.secretKey}" is not a valid Secret key`);
-    jobs.add(t.jobName);
-    secrets.add(t.secretName);
-  }
-}
-
-/** The `additionalScrapeConfigs` document: one job per target, credentials read from files (never inline). */
-export function additionalScrapeConfigsYaml(targets: readonly RemoteScrapeTarget[], scrapeInterval: string): string {
-  validateScrapeTargets(targets);
-  return yaml.dump(
-    targets.map((t) => remoteScrapeConfig(t, { scrapeInterval })),
-    { noRefs: true, lineWidth: -1 },
-  );
-}
+/** Pure content of the dashboard ConfigMaps the monitoring stack creates besides the Helm release. */
 
 /** ConfigMaps are limited to 1 MiB; a dashboard close to it is a mistake, not a dashboard. */
 export const MAX_DASHBOARD_BYTES = 1024 * 1024 - 4096;

@@ -24,9 +24,6 @@ export interface MonitoringNames {
   prometheusService: string;
   alertmanagerService: string;
   grafanaService: string;
-  /** Secret holding the rendered `additionalScrapeConfigs` (key `scrapeConfigsKey`). */
-  scrapeConfigsSecret: string;
-  scrapeConfigsKey: string;
   /** Secret of the Grafana admin user and generated password. */
   grafanaAdminSecret: string;
   /** Secret of the Alertmanager receiver credentials (webhook URL, Slack URL, SMTP password). */
@@ -35,6 +32,8 @@ export interface MonitoringNames {
   remoteWriteSecret: string;
   /** The PrometheusRule holding the program's alert and recording rules. */
   prometheusRule: string;
+  /** The PrometheusRule alerting on expected scrape targets that do not exist. */
+  targetsRule: string;
 }
 
 export function monitoringNames(config: Pick<MonitoringConfig, "releaseName" | "namespace">): MonitoringNames {
@@ -48,12 +47,11 @@ export function monitoringNames(config: Pick<MonitoringConfig, "releaseName" | "
     alertmanagerService: `${release}-alertmanager`,
     // Grafana subchart: `<release>-grafana` (its fullname ignores the parent's fullnameOverride).
     grafanaService: `${release}-grafana`,
-    scrapeConfigsSecret: `${release}-additional-scrape-configs`,
-    scrapeConfigsKey: "scrape-configs.yaml",
     grafanaAdminSecret: `${release}-grafana-admin`,
     alertReceiversSecret: `${release}-alert-receivers`,
     remoteWriteSecret: `${release}-remote-write`,
     prometheusRule: `${release}-ovh-llm-rules`,
+    targetsRule: `${release}-ovh-llm-scrape-targets`,
   };
 }
 

@@ -1,33 +1,28 @@
 /**
  * The monitoring stack on the MKS monitoring cluster: kube-prometheus-stack (Prometheus, Alertmanager, Grafana,
- * node-exporter, kube-state-metrics) as a Helm release, remote HTTPS scrape jobs with their credentials in Secrets,
- * the program's PrometheusRule and Grafana dashboards. Values come from `kubePrometheusStackValues` (values.ts);
+ * node-exporter, kube-state-metrics) as a Helm release, the rules and dashboards it is given, and one ScrapeTarget
+ * (ScrapeConfig + credential Secret) per remote target. Values come from `kubePrometheusStackValues` (values.ts);
  * this component only wraps them in resources.
+ *
+ * The release waits for nothing it watches: it needs its nodes and its own credentials only. Targets, rules and
+ * dashboards are separate objects the operator and Grafana's sidecar pick up when they appear or change, so adding
+ * or changing one never upgrades the release.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackSecrets } from "../../config/load";
 import type { MonitoringConfig } from "../../config/schema";
-import { allDashboards } from "../../dashboards";
 import { CHARTS } from "../charts";
-import { prometheusRuleGroups } from "../observability/rules";
-import type { RemoteScrapeTarget } from "../observability/scrape";
+import type { PromRuleGroup } from "../observability/rules";
 import { RECEIVER_CREDENTIALS, neededReceiverCredentials } from "./alertmanager";
-import { additionalScrapeConfigsYaml, dashboardConfigMaps } from "./manifests";
+import { dashboardConfigMaps } from "./manifests";
 import { GRAFANA_LOCAL_PORT, grafanaPortForwardCommand, inClusterUrls, monitoringNames } from "./names";
+import { ScrapeTarget, type RemoteScrapeTargetWithCredential, type ScrapeTargetSink } from "./scrapeTarget";
+import { checkUnique, expectedTargetsRuleGroup } from "./scrapeTargets";
 import { DASHBOARD_LABEL, GRAFANA_ADMIN_KEYS, GRAFANA_ADMIN_USER, REMOTE_WRITE_KEYS, kubePrometheusStackValues } from "./values";
 
-/**
- * A remote HTTPS scrape target and its credential (bearer token or basic-auth password), kept apart: the target is
- * public (it ends up in the scrape config), the credential only in the Secret `target.secretName`.
- */
-export interface RemoteScrapeTargetWithCredential {
-  /** The job (may be an Output: an AI Deploy app's host is known once the app exists). */
-  target: pulumi.Input<RemoteScrapeTarget>;
-  /** The credential itself, a secret (wrapped with `pulumi.secret` here again in case the caller did not). */
-  credential: pulumi.Input<string>;
-}
+export type { RemoteScrapeTargetWithCredential } from "./scrapeTarget";
 
 /** The stack secrets the monitoring stack may use. */
 export type MonitoringSecrets = Pick<StackSecrets, "alertWebhookUrl" | "alertSlackWebhookUrl" | "alertSmtpPassword" | "remoteWritePassword">;
@@ -35,7 +30,7 @@ export type MonitoringSecrets = Pick<StackSecrets, "alertWebhookUrl" | "alertSla
 export interface MonitoringStackArgs {
   /** Kubernetes provider of the monitoring cluster; every Kubernetes object of the stack goes there. */
   provider: k8s.Provider;
-  /** Resources that must exist before anything is scheduled, e.g. the monitoring cluster's node pools. */
+  /** What the release's pods need to be scheduled: the monitoring cluster's node pools. Nothing else waits for them. */
   dependsOn?: pulumi.Resource[];
   /** Validated `monitoring` config. */
   config: MonitoringConfig;
@@ -44,7 +39,11 @@ export interface MonitoringStackArgs {
   /** Alerting and remote-write credentials (only those the config turns on are required). */
   secrets: MonitoringSecrets;
   /** Remote HTTPS targets to scrape (AI Deploy app, GPU cluster metrics endpoint), each with its credential. */
-  scrapeTargets: pulumi.Input<RemoteScrapeTargetWithCredential>[];
+  scrapeTargets: RemoteScrapeTargetWithCredential[];
+  /** PrometheusRule groups (alerts and recording rules) to install. */
+  ruleGroups: PromRuleGroup[];
+  /** Grafana dashboards by file name (`*.json`), one ConfigMap each. */
+  dashboards: Record<string, Record<string, unknown>>;
 }
 
 const COMMON_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "ovh-llm" };
@@ -64,6 +63,8 @@ export class MonitoringStack extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The Helm release: `dependsOn` it for ServiceMonitors, PrometheusRules and other monitoring.coreos.com objects. */
   public readonly release: k8s.helm.v3.Release;
+  /** Where more scrape targets can be added (`new ScrapeTarget(name, { sink: stack.targetSink, ... })`). */
+  public readonly targetSink: ScrapeTargetSink;
 
   constructor(name: string, args: MonitoringStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ovhLlm:monitoring:Stack", name, {}, opts);
@@ -71,28 +72,12 @@ export class MonitoringStack extends pulumi.ComponentResource {
     const names = monitoringNames(config);
     const child = { parent: this, provider };
 
-    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: names.namespace, labels: COMMON_LABELS } }, { ...child, dependsOn: args.dependsOn });
+    // The namespace and the objects in it need only the API server; the release also needs nodes (args.dependsOn).
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: names.namespace, labels: COMMON_LABELS } }, child);
     const namespace = ns.metadata.name;
     const secretObject = (suffix: string, objectName: pulumi.Input<string>, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
       new k8s.core.v1.Secret(`${name}-${suffix}`, { metadata: { name: objectName, namespace, labels: COMMON_LABELS }, type: "Opaque", stringData }, child);
-
-    // The target is public by contract; an Output wrapping target and credential together is secret as a whole,
-    // so the target part is unsecret-ed to keep the scrape config and Helm values readable in diffs.
-    const targets = args.scrapeTargets.map((t) => {
-      const whole = pulumi.output(t);
-      return { description: pulumi.unsecret(whole.apply((w) => w.target)), credential: pulumi.secret(whole.apply((w) => w.credential)) };
-    });
-    const descriptions = pulumi.all(targets.map((t) => t.description));
-    const credentialSecrets = targets.map(({ description, credential }, i) =>
-      secretObject(
-        `scrape-credential-${i}`,
-        description.secretName,
-        pulumi.secret(pulumi.all([description.secretKey, credential]).apply(([key, value]) => ({ [key]: value }))),
-      ),
-    );
-    const scrapeConfigs = secretObject("scrape-configs", names.scrapeConfigsSecret, {
-      [names.scrapeConfigsKey]: descriptions.apply((ds) => additionalScrapeConfigsYaml(ds, config.scrapeInterval)),
-    });
+    checkUnique(args.scrapeTargets.map((t) => t.jobName));
 
     const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
     this.grafanaAdminPassword = pulumi.secret(password.result);
@@ -128,9 +113,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
           ]
         : [];
 
-    const values = descriptions.apply((ds) =>
-      kubePrometheusStackValues(config, { environment: args.environment, names, scrapeCredentialSecrets: ds.map((d) => d.secretName) }),
-    );
+    const values = kubePrometheusStackValues(config, { environment: args.environment, names });
     const chart = CHARTS.kubePrometheusStack;
     this.release = new k8s.helm.v3.Release(
       `${name}-kps`,
@@ -148,21 +131,29 @@ export class MonitoringStack extends pulumi.ComponentResource {
         cleanupOnFail: true,
         maxHistory: 10,
       },
-      { ...child, dependsOn: [ns, scrapeConfigs, grafanaAdmin, ...credentialSecrets, ...receivers, ...remoteWrite, ...(args.dependsOn ?? [])] },
+      // Its nodes and its own credentials; never a scrape target.
+      { ...child, dependsOn: [ns, grafanaAdmin, ...receivers, ...remoteWrite, ...(args.dependsOn ?? [])] },
     );
 
-    new k8s.apiextensions.CustomResource(
-      `${name}-rules`,
-      {
-        apiVersion: "monitoring.coreos.com/v1",
-        kind: "PrometheusRule",
-        metadata: { name: names.prometheusRule, namespace, labels: { ...COMMON_LABELS, release: names.release } },
-        spec: { groups: prometheusRuleGroups(config.alerting.thresholds, { environment: args.environment }) },
-      },
-      { ...child, dependsOn: [this.release] },
-    );
+    this.targetSink = { provider, namespace, release: this.release, releaseName: names.release, scrapeInterval: config.scrapeInterval, labels: COMMON_LABELS };
+    for (const t of args.scrapeTargets) new ScrapeTarget(`${name}-target-${t.jobName}`, { ...t, sink: this.targetSink }, { parent: this });
 
-    for (const dashboard of dashboardConfigMaps(allDashboards())) {
+    const rules = (suffix: string, objectName: string, groups: PromRuleGroup[]) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${suffix}`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PrometheusRule",
+          metadata: { name: objectName, namespace, labels: { ...COMMON_LABELS, release: names.release } },
+          spec: { groups },
+        },
+        { ...child, dependsOn: [this.release] },
+      );
+    rules("rules", names.prometheusRule, args.ruleGroups);
+    // Its own object: a target added or removed changes this rule only.
+    rules("target-rules", names.targetsRule, [expectedTargetsRuleGroup(args.scrapeTargets.map((t) => t.jobName), { environment: args.environment })]);
+
+    for (const dashboard of dashboardConfigMaps(args.dashboards)) {
       // Auto-named, so a changed dashboard is created before the old one is deleted.
       new k8s.core.v1.ConfigMap(
         `${name}-dashboard-${dashboard.slug}`,

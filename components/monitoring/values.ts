@@ -36,9 +36,6 @@ export const FREE_FORM_VALUES = [
  * the test checks the parent path exists and the key appears commented there.
  */
 export const COMMENTED_UPSTREAM_VALUES = [
-  "prometheus.prometheusSpec.additionalScrapeConfigsSecret.enabled",
-  "prometheus.prometheusSpec.additionalScrapeConfigsSecret.name",
-  "prometheus.prometheusSpec.additionalScrapeConfigsSecret.key",
   "grafana.persistence.storageClassName",
 ] as const;
 
@@ -47,8 +44,6 @@ export interface KpsValuesOptions {
   environment: string;
   /** Object names derived from the release (see names.ts). */
   names: MonitoringNames;
-  /** Secrets with scrape credentials, mounted into Prometheus at /etc/prometheus/secrets/<name>/. */
-  scrapeCredentialSecrets: readonly string[];
 }
 
 /** A `volumeClaimTemplate` on the configured StorageClass (operator StorageSpec / EmbeddedPersistentVolumeClaim). */
@@ -113,9 +108,8 @@ export function kubePrometheusStackValues(config: MonitoringConfig, opts: KpsVal
         scrapeInterval: config.scrapeInterval,
         externalLabels: { [LABEL.environment]: opts.environment },
         storageSpec: claim(config.storageClass, config.prometheusStorage),
+        // Remote targets are ScrapeConfig objects (scrapeTargets.ts), selected by SELECT_ALL: none is named here.
         ...SELECT_ALL,
-        additionalScrapeConfigsSecret: { enabled: true, name: names.scrapeConfigsSecret, key: names.scrapeConfigsKey },
-        secrets: [...opts.scrapeCredentialSecrets],
         ...(rw.length > 0 ? { remoteWrite: rw } : {}),
       },
     },

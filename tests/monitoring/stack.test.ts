@@ -1,7 +1,6 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as yaml from "js-yaml";
 import { MonitoringStack, type MonitoringSecrets, type RemoteScrapeTargetWithCredential } from "../../components/monitoring/stack";
 import { prometheusRuleGroups } from "../../components/observability/rules";
 import { monitoringSchema, type MonitoringConfig } from "../../config/schema";
@@ -32,8 +31,9 @@ const FULL: MonitoringConfig = monitoringSchema.parse({
 });
 
 /** The AI Deploy target as the program passes it: host known only once the app exists (an Output). */
-function aiDeployTarget(token: string): pulumi.Input<RemoteScrapeTargetWithCredential> {
+function aiDeployTarget(token: string): RemoteScrapeTargetWithCredential {
   return {
+    jobName: "ai-deploy-vllm",
     target: pulumi.output("0123-abcd.app.gra.ai.cloud.ovh.net").apply((host) => ({
       jobName: "ai-deploy-vllm",
       host,
@@ -46,9 +46,10 @@ function aiDeployTarget(token: string): pulumi.Input<RemoteScrapeTargetWithCrede
     credential: pulumi.secret(token),
   };
 }
-/** The GPU cluster's federation target, given as one Output holding target and credential (secret as a whole). */
-const gpuTarget: pulumi.Input<RemoteScrapeTargetWithCredential> = pulumi.output({
-  target: {
+/** The GPU cluster's federation target, its target given as an Output that travelled with the secret credential. */
+const gpuTarget: RemoteScrapeTargetWithCredential = {
+  jobName: "gpu-cluster-federate",
+  target: pulumi.secret({
     jobName: "gpu-cluster-federate",
     host: "metrics.gpu.example.com",
     metricsPath: "/federate",
@@ -58,9 +59,9 @@ const gpuTarget: pulumi.Input<RemoteScrapeTargetWithCredential> = pulumi.output(
     secretKey: "password",
     labels: { cluster: "gpu" },
     honorLabels: true,
-  },
+  }),
   credential: pulumi.secret(GPU_PASSWORD),
-});
+};
 
 const OUTPUTS = {
   [RELEASE]: (a: pulumi.runtime.MockResourceArgs) => ({ status: { name: a.inputs.name, namespace: a.inputs.namespace, status: "deployed" } }),
@@ -76,6 +77,8 @@ async function deploy(config: MonitoringConfig, opts: { token?: string; secrets?
     environment: "test",
     secrets: asSecrets(opts.secrets ?? SECRETS),
     scrapeTargets: [aiDeployTarget(opts.token ?? TOKEN), gpuTarget],
+    ruleGroups: prometheusRuleGroups(config.alerting.thresholds, { environment: "test" }),
+    dashboards: allDashboards(),
   });
   const providerRef = `${await valueOf(provider.urn)}::${await valueOf(provider.id)}`;
   const outputs = {
@@ -114,13 +117,13 @@ describe("MonitoringStack (under mocks)", () => {
     );
     assert.deepEqual(
       mocks.ofType(SECRET).map((s) => s.inputs.metadata.name).sort(),
-      ["ai-deploy-vllm-token", "gpu-cluster-federate", "kps-additional-scrape-configs", "kps-alert-receivers", "kps-grafana-admin", "kps-remote-write"],
+      ["ai-deploy-vllm-token", "gpu-cluster-federate", "kps-alert-receivers", "kps-grafana-admin", "kps-remote-write"],
     );
   });
 
   it("renders whatever the observability module returns: the PrometheusRule groups and one labelled ConfigMap per dashboard", async () => {
     const { mocks } = await deploy(FULL);
-    const [rule] = mocks.ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+    const [rule] = mocks.ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((r) => r.inputs.metadata.name === "kps-ovh-llm-rules");
     assert.deepEqual(rule.inputs.spec.groups, JSON.parse(JSON.stringify(prometheusRuleGroups(FULL.alerting.thresholds, { environment: "test" }))));
     assert.equal(rule.inputs.metadata.labels.release, "kps");
     const maps = mocks.ofType("kubernetes:core/v1:ConfigMap");
@@ -133,17 +136,40 @@ describe("MonitoringStack (under mocks)", () => {
     }
   });
 
-  it("scrapes through the Secret-held scrape config that points at credential files, never at the token", async () => {
+  it("scrapes each target through its own ScrapeConfig, which names its Secret and never holds the credential", async () => {
     const { mocks } = await deploy(FULL);
-    const jobs = yaml.load(secretNamed(mocks, "kps-additional-scrape-configs").inputs.stringData["scrape-configs.yaml"]) as any[];
-    assert.deepEqual(jobs.map((j) => j.job_name), ["ai-deploy-vllm", "gpu-cluster-federate"]);
-    assert.equal(jobs[0].authorization.credentials_file, "/etc/prometheus/secrets/ai-deploy-vllm-token/token");
-    assert.deepEqual(jobs[0].static_configs[0].targets, ["0123-abcd.app.gra.ai.cloud.ovh.net"]);
-    assert.equal(jobs[1].basic_auth.password_file, "/etc/prometheus/secrets/gpu-cluster-federate/password");
+    const configs = mocks.ofType("kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig");
+    assert.deepEqual(configs.map((c) => [c.inputs.metadata.name, c.inputs.metadata.namespace, c.inputs.spec.jobName]), [
+      ["ai-deploy-vllm", "monitoring", "ai-deploy-vllm"],
+      ["gpu-cluster-federate", "monitoring", "gpu-cluster-federate"],
+    ]);
+    const [ai, gpu] = configs.map((c) => c.inputs.spec);
+    assert.deepEqual(ai.authorization, { type: "Bearer", credentials: { name: "ai-deploy-vllm-token", key: "token" } });
+    assert.deepEqual(ai.staticConfigs, [{ targets: ["0123-abcd.app.gra.ai.cloud.ovh.net"], labels: { service: "vllm", environment: "test" } }]);
+    assert.deepEqual(gpu.basicAuth, { username: { name: "gpu-cluster-federate", key: "username" }, password: { name: "gpu-cluster-federate", key: "password" } });
+    assert.equal(gpu.honorLabels, true);
     assert.deepEqual(secretNamed(mocks, "ai-deploy-vllm-token").inputs.stringData, { token: TOKEN });
-    const values = mocks.ofType(RELEASE)[0].inputs.values;
-    assert.deepEqual(values.prometheus.prometheusSpec.secrets, ["ai-deploy-vllm-token", "gpu-cluster-federate"]);
-    assert.deepEqual(values.prometheus.prometheusSpec.additionalScrapeConfigsSecret, { enabled: true, name: "kps-additional-scrape-configs", key: "scrape-configs.yaml" });
+    assert.deepEqual(secretNamed(mocks, "gpu-cluster-federate").inputs.stringData, { password: GPU_PASSWORD, username: "prometheus" });
+    // Each ScrapeConfig waits for the release (its CRD) and its Secret, and the target is readable (not secret).
+    for (const c of configs) assert.ok(!isSecretEnvelope(c.rawInputs.spec), `${c.name}: the target must stay readable`);
+  });
+
+  it("installs the release without any scrape target: no target Secret or scrape config in its values or dependencies", async () => {
+    const { mocks } = await deploy(FULL);
+    const values = JSON.stringify(mocks.ofType(RELEASE)[0].inputs.values);
+    for (const name of ["ai-deploy-vllm", "gpu-cluster-federate", "0123-abcd"]) assert.ok(!values.includes(name), `${name} in the Helm values`);
+    const spec = mocks.ofType(RELEASE)[0].inputs.values.prometheus.prometheusSpec;
+    assert.equal(spec.additionalScrapeConfigsSecret, undefined);
+    assert.equal(spec.secrets, undefined);
+    assert.equal(spec.scrapeConfigSelectorNilUsesHelmValues, false, "every ScrapeConfig is selected");
+  });
+
+  it("alerts on every expected target that does not exist (its watched resource failed), from its own PrometheusRule", async () => {
+    const { mocks } = await deploy(FULL);
+    const [rule] = mocks.ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((r) => r.inputs.metadata.name === "kps-ovh-llm-scrape-targets");
+    const [alert] = rule.inputs.spec.groups[0].rules;
+    assert.equal(alert.alert, "ScrapeTargetMissing");
+    assert.equal(alert.expr, 'absent(up{job="ai-deploy-vllm"}) or absent(up{job="gpu-cluster-federate"})');
   });
 
   it("keeps every secret value out of everything but Secret data and secret outputs", async () => {
@@ -169,11 +195,11 @@ describe("MonitoringStack (under mocks)", () => {
     assert.equal(await isSecret(stack.grafanaUrl), false);
   });
 
-  it("a new token changes only the credential Secret: scrape config and Helm values stay the same (no restart)", async () => {
+  it("a new token changes only the credential Secret: ScrapeConfig and Helm values stay the same (no restart)", async () => {
     const before = await deploy(FULL);
     const after = await deploy(FULL, { token: "ai-token-rotated-5555" });
     const snapshot = (m: MockRecorder) => ({
-      scrape: secretNamed(m, "kps-additional-scrape-configs").inputs.stringData,
+      scrape: m.ofType("kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig").map((c) => c.inputs),
       values: m.ofType(RELEASE)[0].inputs.values,
       credential: secretNamed(m, "ai-deploy-vllm-token").inputs.stringData,
     });
@@ -182,6 +208,13 @@ describe("MonitoringStack (under mocks)", () => {
     assert.deepEqual(b.values, a.values);
     assert.notDeepEqual(b.credential, a.credential);
     assert.deepEqual(b.credential, { token: "ai-token-rotated-5555" });
+  });
+
+  it("refuses two targets with one job name, and a target whose job name does not match", async () => {
+    await installMocks();
+    const provider = new k8s.Provider("p2", { kubeconfig: "fake" });
+    const args = { provider, config: FULL, environment: "test", secrets: asSecrets(SECRETS), ruleGroups: [], dashboards: {} };
+    assert.throws(() => new MonitoringStack("m3", { ...args, scrapeTargets: [aiDeployTarget(TOKEN), aiDeployTarget(TOKEN)] }), /share the job name/);
   });
 
   it("puts receiver and remote-write credentials in their Secrets under the keys the config files name", async () => {
@@ -228,7 +261,7 @@ describe("MonitoringStack (under mocks)", () => {
   it("fails clearly when a turned-on channel has no secret", async () => {
     await installMocks();
     const provider = new k8s.Provider("p", { kubeconfig: "fake" });
-    const args = { provider, config: FULL, environment: "test", scrapeTargets: [] };
+    const args = { provider, config: FULL, environment: "test", scrapeTargets: [], ruleGroups: [], dashboards: {} };
     const { alertSlackWebhookUrl: _slack, ...noSlack } = SECRETS;
     assert.throws(() => new MonitoringStack("m1", { ...args, secrets: asSecrets(noSlack) }), /alertSlackWebhookUrl/);
     const { remoteWritePassword: _rw, ...noRw } = SECRETS;

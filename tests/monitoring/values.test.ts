@@ -3,12 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { alertmanagerConfig, RECEIVER } from "../../components/monitoring/alertmanager";
-import { additionalScrapeConfigsYaml, dashboardConfigMaps } from "../../components/monitoring/manifests";
+import { dashboardConfigMaps } from "../../components/monitoring/manifests";
 import { grafanaPortForwardCommand, inClusterUrls, monitoringNames } from "../../components/monitoring/names";
 import { COMMENTED_UPSTREAM_VALUES, FREE_FORM_VALUES, kubePrometheusStackValues } from "../../components/monitoring/values";
-import type { RemoteScrapeTarget } from "../../components/observability/scrape";
 import { CHART_VALUES_DIR, existsIn, leafPaths } from "../helpers/chartValues";
-import { runPromtool, tempDir } from "../helpers/prometheus";
 import { readStackFile } from "../../config/stackFile";
 import { monitoringSchema, parseConfig, type MonitoringConfig } from "../../config/schema";
 
@@ -17,8 +15,7 @@ const GRAFANA_FILE = path.join(CHART_VALUES_DIR, "grafana-12.11.1.yaml");
 
 const monitoring = (raw: Record<string, unknown> = {}): MonitoringConfig => monitoringSchema.parse(raw);
 const stackMonitoring = (stack: string): MonitoringConfig => parseConfig(readStackFile(stack).projectConfig).monitoring!;
-const valuesOf = (config: MonitoringConfig, scrapeCredentialSecrets: string[] = []) =>
-  kubePrometheusStackValues(config, { environment: "test", names: monitoringNames(config), scrapeCredentialSecrets });
+const valuesOf = (config: MonitoringConfig) => kubePrometheusStackValues(config, { environment: "test", names: monitoringNames(config) });
 
 /** A fully featured config: every optional part on, so every path the builder can set is produced. */
 const EVERYTHING = monitoring({
@@ -43,7 +40,7 @@ const EVERYTHING = monitoring({
 
 describe("monitoring values (kube-prometheus-stack 88.5.3)", () => {
   it("puts each config choice at its values path", () => {
-    const v = valuesOf(EVERYTHING, ["ai-deploy-token"]);
+    const v = valuesOf(EVERYTHING);
     const spec = v.prometheus.prometheusSpec;
     assert.equal(v.fullnameOverride, "obs");
     assert.deepEqual([spec.retention, spec.retentionSize, spec.scrapeInterval, spec.replicas], ["30d", "90GB", "30s", 2]);
@@ -67,12 +64,11 @@ describe("monitoring values (kube-prometheus-stack 88.5.3)", () => {
     assert.equal(spec.ruleSelector, undefined);
   });
 
-  it("reads remote scrape jobs from the Secret we create and mounts each credential Secret", () => {
-    const config = monitoring();
-    const spec = valuesOf(config, ["ai-deploy-token", "gpu-federate"]).prometheus.prometheusSpec;
-    assert.deepEqual(spec.additionalScrapeConfigsSecret, { enabled: true, name: "kps-additional-scrape-configs", key: "scrape-configs.yaml" });
-    assert.equal(spec.additionalScrapeConfigs, undefined, "additionalScrapeConfigs and the Secret form are exclusive");
-    assert.deepEqual(spec.secrets, ["ai-deploy-token", "gpu-federate"]);
+  it("names no scrape target: remote targets are ScrapeConfig objects outside the release", () => {
+    const spec = valuesOf(EVERYTHING).prometheus.prometheusSpec;
+    assert.equal(spec.additionalScrapeConfigsSecret, undefined);
+    assert.equal(spec.additionalScrapeConfigs, undefined);
+    assert.equal(spec.secrets, undefined, "no credential Secret is mounted into Prometheus");
   });
 
   it("gives Grafana its admin from an existing Secret and never a password value", () => {
@@ -124,7 +120,7 @@ describe("monitoring values (kube-prometheus-stack 88.5.3)", () => {
     const grafana = yaml.load(rawText.grafana);
     const checked: string[] = [];
     const missing: string[] = [];
-    for (const p of leafPaths(valuesOf(EVERYTHING, ["x"]))) {
+    for (const p of leafPaths(valuesOf(EVERYTHING))) {
       if (FREE_FORM_VALUES.some((f) => p === f || p.startsWith(`${f}.`))) {
         assert.ok(existsIn(kps, FREE_FORM_VALUES.find((f) => p === f || p.startsWith(`${f}.`))!), `free-form root of ${p} must exist upstream`);
         continue;
@@ -196,40 +192,7 @@ describe("alertmanager routing", () => {
   });
 });
 
-describe("remote scrape configs and dashboards", () => {
-  const target: RemoteScrapeTarget = {
-    jobName: "ai-deploy-vllm",
-    host: "0123.app.gra.ai.cloud.ovh.net",
-    metricsPath: "/metrics",
-    auth: { type: "bearer" },
-    secretName: "ai-deploy-token",
-    secretKey: "token",
-    labels: { service: "vllm" },
-  };
-
-  it("renders one job per target reading the token from the mounted Secret, and promtool accepts it", () => {
-    const rendered = additionalScrapeConfigsYaml([target, { ...target, jobName: "gpu", secretName: "gpu-basic", auth: { type: "basic", username: "prom" } }], "15s");
-    const jobs = yaml.load(rendered) as any[];
-    assert.deepEqual(jobs[0].authorization, { type: "Bearer", credentials_file: "/etc/prometheus/secrets/ai-deploy-token/token" });
-    assert.deepEqual(jobs[1].basic_auth, { username: "prom", password_file: "/etc/prometheus/secrets/gpu-basic/token" });
-
-    const { dir, remove } = tempDir("mon-scrape-");
-    try {
-      fs.writeFileSync(path.join(dir, "prometheus.yml"), yaml.dump({ scrape_configs: jobs }));
-      const r = runPromtool(["check", "config", "--syntax-only", "prometheus.yml"], dir);
-      assert.equal(r.code, 0, r.output);
-    } finally {
-      remove();
-    }
-  });
-
-  it("rejects targets that would collide in Prometheus or Kubernetes", () => {
-    assert.throws(() => additionalScrapeConfigsYaml([target, { ...target, secretName: "other" }], "15s"), /job name/);
-    assert.throws(() => additionalScrapeConfigsYaml([target, { ...target, jobName: "other" }], "15s"), /share the Secret/);
-    assert.throws(() => additionalScrapeConfigsYaml([{ ...target, secretName: "Bad_Name" }], "15s"), /not a Kubernetes object name/);
-    assert.equal(additionalScrapeConfigsYaml([], "15s").trim(), "[]");
-  });
-
+describe("dashboard ConfigMaps", () => {
   it("puts each dashboard in its own ConfigMap under its file name", () => {
     const maps = dashboardConfigMaps({ "vLLM_Application.json": { title: "a" }, "gpu.json": { title: "b" } });
     assert.deepEqual(maps.map((m) => m.slug), ["vllm-application", "gpu"]);

@@ -21,7 +21,9 @@
  * - @kubernetes-models/cert-manager 6.0.0 (we pin v1.21.1). cert-manager v1.21.1
  *   deploy/crds/cert-manager.io_clusterissuers.yaml: `acme.solvers[].http01.gatewayHTTPRoute.parentRefs[]
  *   {group, kind, name, namespace, port, sectionName}` is unchanged.
- * - @kubernetes-models/prometheus-operator 6.0.0: ServiceMonitor, PrometheusRule, AlertmanagerConfig v1alpha1.
+ * - @kubernetes-models/prometheus-operator 6.0.0: ServiceMonitor, PrometheusRule, AlertmanagerConfig v1alpha1,
+ *   ScrapeConfig v1alpha1 (our fields are in the v0.93.1 CRD of kube-prometheus-stack 88.5.3 too:
+ *   charts/crds/crds/crd-scrapeconfigs.yaml; `scheme` enum http/https/HTTP/HTTPS there).
  * - KEDA HTTP add-on v0.15.0 InterceptorRoute: no model package; allow-listed and checked against a schema transcribed
  *   from kedacore/http-add-on v0.15.0 config/crd/bases/http.keda.sh_interceptorroutes.yaml (timeouts are
  *   metav1.Duration, "0s" disables the deadline per interceptorroute_types.go).
@@ -38,6 +40,8 @@ import type { K8sObject } from "../../components/gpu/k8s";
 import { metricsHostname } from "../../components/gpu/layout";
 import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type WorkloadContext } from "../../components/gpu/vllm";
 import { MonitoringStack } from "../../components/monitoring/stack";
+import { prometheusRuleGroups } from "../../components/observability/rules";
+import { allDashboards } from "../../dashboards";
 import { installMocks, settle, valueOf, type RecordedResource } from "../../scripts/plan/mockRecorder";
 import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "../helpers/k8sSchema";
 import { gpuEntryContext, prodGpu, stackConfig } from "../helpers/stacks";
@@ -290,13 +294,15 @@ describe("Kubernetes objects against the pinned schemas", function () {
         config: config.monitoring!,
         environment: "prod",
         secrets: { alertWebhookUrl: secret("https://hooks.example.com/x"), alertSlackWebhookUrl: secret("https://hooks.slack.com/x"), alertSmtpPassword: secret("smtp"), remoteWritePassword: secret("rw") },
-        scrapeTargets: [{ target, credential: secret("federation-password") }],
+        scrapeTargets: [{ jobName: target.jobName, target, credential: secret("federation-password") }],
+        ruleGroups: prometheusRuleGroups(config.monitoring!.alerting.thresholds, { environment: "prod" }),
+        dashboards: allDashboards(),
       });
       await settle();
       const objects = sentObjects(mocks.resources);
       const { kinds, failures } = validateAll(objects);
       assert.deepEqual(failures, []);
-      for (const key of ["v1/Namespace", "v1/Secret", "v1/ConfigMap", "monitoring.coreos.com/v1/PrometheusRule"]) assert.ok(kinds.has(key), `no ${key} sent`);
+      for (const key of ["v1/Namespace", "v1/Secret", "v1/ConfigMap", "monitoring.coreos.com/v1/PrometheusRule", "monitoring.coreos.com/v1alpha1/ScrapeConfig"]) assert.ok(kinds.has(key), `no ${key} sent`);
     });
   });
 });

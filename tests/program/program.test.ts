@@ -69,19 +69,19 @@ describe("the whole program under mocks", function () {
         assert.equal(outputs.gpuKubeconfig === undefined, stack === "dev", "a GPU kubeconfig exactly when the stack has a GPU cluster");
       });
 
-      it("wires the AI Deploy app into the central Prometheus: its host in the scrape config, its token only in a Secret", async () => {
+      it("wires the AI Deploy app into the central Prometheus: its host in a ScrapeConfig, its token only in a Secret", async () => {
         const endpoints = await valueOf(outputs.endpoints);
         const host = new URL(endpoints["ai-deploy"].url).host;
-        const scrape = recorder.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && /additional-scrape-configs/.test(r.inputs.metadata?.name ?? ""));
-        assert.ok(scrape, "scrape-config Secret");
-        const scrapeYaml = JSON.stringify(scrape.inputs.stringData ?? scrape.inputs.data);
-        assert.ok(scrapeYaml.includes(host), "the scrape config targets the app host");
-        assert.ok(scrapeYaml.includes("/etc/prometheus/secrets/ai-deploy-token/token"), "the bearer token is read from the mounted Secret");
+        const configs = recorder.ofType("kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig");
+        const app = configs.find((c) => c.inputs.spec.jobName.startsWith("ai-deploy-"));
+        assert.ok(app, "a ScrapeConfig for the app");
+        assert.deepEqual(app.inputs.spec.staticConfigs[0].targets, [host]);
+        assert.deepEqual(app.inputs.spec.authorization, { type: "Bearer", credentials: { name: "ai-deploy-token", key: "token" } });
         const token = (await valueOf(outputs.endpointTokens))["ai-deploy"];
-        assert.ok(!scrapeYaml.includes(token), "no token in the scrape config");
+        assert.ok(!JSON.stringify(configs.map((c) => c.inputs)).includes(token), "no token in a ScrapeConfig");
         const tokenSecret = recorder.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === "ai-deploy-token");
         assert.ok(tokenSecret && JSON.stringify(tokenSecret.inputs).includes(token), "the token Secret holds the app's token");
-        if (stack === "prod") assert.ok(scrapeYaml.includes("/federate"), "prod also scrapes the GPU cluster's /federate");
+        assert.equal(configs.some((c) => c.inputs.spec.metricsPath === "/federate"), stack === "prod", "prod also scrapes the GPU cluster's /federate");
       });
 
       it("creates the parts each stack file turns on, and nothing else", () => {
