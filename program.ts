@@ -6,13 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { LoadedConfig } from "./config/load";
-import { PROJECT } from "./config/schema";
+import { PROJECT, type StackConfig } from "./config/schema";
 import { AiDeployApp } from "./components/aideploy/app";
 import { GpuInferenceCluster } from "./components/gpu/inferenceCluster";
 import { MksCluster } from "./components/mks/cluster";
 import { MonitoringStack, RemoteScrapeTargetWithCredential } from "./components/monitoring/stack";
 import { aiDeployJobLabels, aiDeployJobName } from "./components/observability/conventions";
 import { prometheusRuleGroups, type PromRuleGroup } from "./components/observability/rules";
+import type { MonitoredModel } from "./components/observability/models";
 import type { RemoteScrapeTarget } from "./components/observability/scrape";
 import { allDashboards } from "./dashboards";
 
@@ -75,6 +76,19 @@ export interface DeployOptions {
   monitoringContent?: (defaults: MonitoringContent) => MonitoringContent;
 }
 
+/**
+ * Every model the stack deploys, as the alert and SLO rules see it. The GPU model's scrape job is its Service's name
+ * and its StatefulSet is named like the model (components/gpu/vllm.ts); AI Deploy's job is `ai-deploy-<app>`.
+ */
+export function monitoredModels(config: Pick<StackConfig, "aiDeploy" | "gpuCluster">): MonitoredModel[] {
+  const models: MonitoredModel[] = [];
+  if (config.aiDeploy)
+    models.push({ kind: "ai-deploy", servedModelName: config.aiDeploy.servedModelName, job: aiDeployJobName(config.aiDeploy.name), minReplicas: config.aiDeploy.autoscaling.minReplicas });
+  for (const m of config.gpuCluster?.models ?? [])
+    models.push({ kind: "gpu-cluster", servedModelName: m.servedModelName, job: m.name, namespace: config.gpuCluster!.namespace, statefulset: m.name, minReplicas: m.minReplicas });
+  return models;
+}
+
 export function deployStack({ config, secrets }: LoadedConfig, options: DeployOptions = {}): StackOutputs {
   const prefix = `${PROJECT}-${config.environment}`;
 
@@ -112,7 +126,7 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
   if (gpu) scrapeTargets.push({ jobName: gpu.metricsScrape.target.jobName, ...gpu.metricsScrape });
 
   const monitoringContent = (monitoring: NonNullable<typeof config.monitoring>): MonitoringContent => {
-    const defaults = { ruleGroups: prometheusRuleGroups(monitoring.alerting.thresholds, { environment: config.environment }), dashboards: allDashboards() };
+    const defaults = { ruleGroups: prometheusRuleGroups(monitoring.alerting.thresholds, { environment: config.environment, models: monitoredModels(config), slo: monitoring.slo, runbookUrl: monitoring.alerting.runbookUrl }), dashboards: allDashboards() };
     return options.monitoringContent ? options.monitoringContent(defaults) : defaults;
   };
   const monitoring = config.monitoring

@@ -10,12 +10,14 @@ import { dnsLabel, msg } from "./schema/common";
 import { gpuClusterSchema, gpuModelSchema } from "./schema/gpu";
 import { clusterSchema, nodePoolSchema } from "./schema/mks";
 import { alertThresholdsSchema, monitoringSchema } from "./schema/monitoring";
+import { unknownSloModels } from "./schema/slo";
 
 export * from "./schema/aiDeploy";
 export * from "./schema/common";
 export * from "./schema/gpu";
 export * from "./schema/mks";
 export * from "./schema/monitoring";
+export * from "./schema/slo";
 
 /** Pulumi project name: the namespace of every key below (`ovh-llm:<key>`). */
 export const PROJECT = "ovh-llm";
@@ -133,10 +135,22 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
     if (parsed.success) parts[key] = parsed.data;
     else issues.push(...toIssues([key], value, parsed.error));
   }
+  issues.push(...crossPartIssues(parts as Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">>));
   // A refinement can run on a value a field check already refused: report one problem per key, the first.
   const firstPerKey = issues.filter((issue, i) => issues.findIndex((other) => other.key === issue.key) === i);
   if (firstPerKey.length > 0) throw new ConfigError(firstPerKey);
   return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">) };
+}
+
+/** Checks between parts: SLO overrides must name a model the stack deploys. */
+function crossPartIssues(parts: Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">>): ConfigIssue[] {
+  if (!parts.monitoring) return [];
+  const served = [...(parts.aiDeploy ? [parts.aiDeploy.servedModelName] : []), ...(parts.gpuCluster?.models.map((m) => m.servedModelName) ?? [])];
+  return unknownSloModels(parts.monitoring.slo, served).map((name) => ({
+    key: `${PROJECT}:monitoring.slo.models.${name}`,
+    value: name,
+    allowed: `the served model name of a deployed model (${served.join(", ") || "none deployed"})`,
+  }));
 }
 
 /** Secret keys the enabled parts cannot run without (checked against what the stack has set). */

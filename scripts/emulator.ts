@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   console.log(`Prometheus      ${p}   (config and rules in ${lab.prometheus.dir})
   targets       ${p}/targets
   rules         ${p}/rules
-  alerts        ${p}/alerts   (AiDeployScrapeTargetDown / VllmAllReplicasDown go pending for the wrong-token job)
+  alerts        ${p}/alerts   (VllmModelUnavailable goes pending for the wrong-token app)
   KEDA query    ${graph(kedaQueueDepthQuery({ modelName: LAB.gpuServedModel, namespace: LAB.gpuNamespace }))}
   AI Deploy     ${graph(aiDeployValueLocation({ servedModelName: LAB.aiDeployServedModel }))}
 Emulated AI Deploy app  ${lab.emulators.aiDeploy.url}/metrics  (Authorization: Bearer ${lab.aiDeployToken})

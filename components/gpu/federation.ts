@@ -3,9 +3,9 @@
  * checked by Envoy Gateway) for the vLLM and DCGM series. Pure helpers; the secret values are handled by the component.
  */
 import { createHash } from "crypto";
-import { DCGM, exposedSeries, NODE, PROMETHEUS, VLLM } from "../metrics/catalogue";
+import { DCGM, exposedSeries, KUBE, NODE, PROMETHEUS, VLLM } from "../metrics/catalogue";
 import { LABEL } from "../observability/conventions";
-import type { RemoteScrapeTarget } from "../observability/scrape";
+import type { MetricRelabeling, RemoteScrapeTarget } from "../observability/scrape";
 import { FEDERATION_USER } from "./layout";
 
 /** One htpasswd line in the only format Envoy's basic-auth filter accepts: `user:{SHA}base64(sha1(password))`. */
@@ -17,13 +17,40 @@ const nameRegex = (names: readonly string[]) => names.map((n) => n.replace(/[.*+
 
 /**
  * `match[]` selectors of the federation scrape: every catalogue vLLM series of our namespace with the vLLM pods' `up`
- * (replica-down alerts), every DCGM series, and the GPU nodes' node-exporter series (GPU dashboard).
+ * (replica-down alerts) and kube-state-metrics' StatefulSet replicas (per-model availability), every DCGM series,
+ * and the GPU nodes' node-exporter series (GPU dashboard).
  */
 export function federationMatchers(vllmNamespace: string): string[] {
-  const vllm = [...Object.values(VLLM), PROMETHEUS.up].flatMap(exposedSeries);
+  const vllm = [...Object.values(VLLM), PROMETHEUS.up, ...Object.values(KUBE)].flatMap(exposedSeries);
   const dcgm = Object.values(DCGM).flatMap(exposedSeries);
   const node = Object.values(NODE).flatMap(exposedSeries);
   return [`{__name__=~"${nameRegex(vllm)}",${LABEL.namespace}="${vllmNamespace}"}`, `{__name__=~"${nameRegex(dcgm)}"}`, `{__name__=~"${nameRegex(node)}"}`];
+}
+
+/**
+ * External labels kube-prometheus-stack's Prometheus adds to what `/federate` returns (prometheus-operator's
+ * `prometheusExternalLabelName` / `replicaExternalLabelName` defaults). With two GPU Prometheus replicas behind the
+ * metrics route, `prometheus_replica` would alternate and double every series; neither says anything about the GPUs.
+ */
+export const GPU_PROMETHEUS_EXTERNAL_LABELS = ["prometheus", "prometheus_replica"] as const;
+
+/**
+ * dcgm-exporter labels the node `Hostname` up to 4.5.3-4.8.2 and `hostname` from 4.6.0-4.8.3 (NVIDIA/dcgm-exporter
+ * commit d5e5f51, "Rename Hostname label to hostname (#655)", `internal/pkg/rendermetrics/render_metrics.go`);
+ * gpu-operator v26.7.0 ships 4.6.0-4.8.3, clusters on older operators still send `Hostname`.
+ */
+export const DCGM_LEGACY_HOSTNAME_LABEL = "Hostname";
+
+/**
+ * `metric_relabel_configs` of the federation scrape: one node label (`hostname`) whatever the exporter version, and
+ * no GPU Prometheus replica labels. The gpu-operator's DCGM ServiceMonitor takes only target `relabelings`, which
+ * cannot rename sample labels, so this is the first place where the rename can be undone.
+ */
+export function federationMetricRelabelings(): MetricRelabeling[] {
+  return [
+    { action: "replace", source_labels: [DCGM_LEGACY_HOSTNAME_LABEL], regex: "(.+)", target_label: LABEL.hostname, replacement: "$1" },
+    { action: "labeldrop", regex: [DCGM_LEGACY_HOSTNAME_LABEL, ...GPU_PROMETHEUS_EXTERNAL_LABELS].join("|") },
+  ];
 }
 
 /** Defaults of the scrape target the monitoring stack consumes. */
@@ -45,5 +72,6 @@ export function federationScrapeTarget(opts: { metricsHostname: string; environm
     labels: { [LABEL.cluster]: GPU_CLUSTER_LABEL, [LABEL.environment]: opts.environment },
     // Keep pod/namespace/model_name/gpu labels of the federated series as they are.
     honorLabels: true,
+    metricRelabelings: federationMetricRelabelings(),
   };
 }

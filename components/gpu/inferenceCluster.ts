@@ -113,7 +113,7 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
       );
 
     // The Prometheus (and its CRDs) first: the GPU operator creates the DCGM ServiceMonitor only if the CRD exists.
-    const prometheus = release("prometheus", CHARTS.kubePrometheusStack, RELEASES.prometheus, gpuPrometheusValues());
+    const prometheus = release("prometheus", CHARTS.kubePrometheusStack, RELEASES.prometheus, gpuPrometheusValues({ retention: "2d", scrapeInterval: "15s", vllmNamespace: config.namespace }));
     // The operator runs on the system pool; it installs the driver on GPU nodes whenever they join (so it does not wait
     // for them). Driver builds on fresh GPU nodes take a while: a long Helm timeout.
     const gpuOperator = release("gpu-operator", CHARTS.gpuOperator, RELEASES.gpuOperator, gpuOperatorValues(config, { dcgmMetricsCsv: dcgmMetricsCsv() }), { dependsOn: [prometheus], timeoutSeconds: 3600 });

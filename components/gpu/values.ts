@@ -79,11 +79,13 @@ export function kedaHttpAddOnValues(): Record<string, unknown> {
 export interface GpuPrometheusOptions {
   retention: string;
   scrapeInterval: string;
+  /** Namespace of the vLLM StatefulSets: the only one kube-state-metrics watches. */
+  vllmNamespace?: string;
 }
 
 /**
- * kube-prometheus-stack 88.5.3 values of the GPU cluster's small Prometheus: no Grafana, no Alertmanager, no
- * kube-state-metrics, node-exporter on every node, short retention. It scrapes vLLM and DCGM ServiceMonitors (label `release: gpu-kps`), is
+ * kube-prometheus-stack 88.5.3 values of the GPU cluster's small Prometheus: no Grafana, no Alertmanager,
+ * kube-state-metrics for the vLLM StatefulSets only, node-exporter on every node, short retention. It scrapes vLLM and DCGM ServiceMonitors (label `release: gpu-kps`), is
  * KEDA's serverAddress, and serves `/federate` to the central Prometheus.
  */
 export function gpuPrometheusValues(opts: GpuPrometheusOptions = { retention: "2d", scrapeInterval: "15s" }): Record<string, unknown> {
@@ -96,7 +98,10 @@ export function gpuPrometheusValues(opts: GpuPrometheusOptions = { retention: "2
     // The GPU nodes' CPU/RAM/network/disk panels need their node-exporter series (federated to the centre).
     // Its subchart tolerates NoSchedule taints by default, so it also runs on the tainted GPU nodes.
     nodeExporter: { enabled: true },
-    kubeStateMetrics: { enabled: false },
+    // Desired vs ready replicas of each model's StatefulSet (per-model availability alerts, federated centrally).
+    // Only the StatefulSet collector, only the vLLM namespace: a handful of series.
+    kubeStateMetrics: { enabled: true },
+    "kube-state-metrics": { collectors: ["statefulsets"], ...(opts.vllmNamespace ? { namespaces: opts.vllmNamespace } : {}) },
     prometheus: {
       prometheusSpec: {
         retention: opts.retention,

@@ -110,10 +110,15 @@ export const NODE = {
   fsSize: def({ name: "node_filesystem_size_bytes", type: "gauge", help: "Filesystem size." }),
 } as const;
 
+/**
+ * kube-state-metrics v2.20.0 (kube-prometheus-stack 88.5.3's subchart 8.4.0), `internal/store/statefulset.go`:
+ * labels `namespace`, `statefulset`. The GPU cluster runs it for the vLLM namespace; federation brings these centrally.
+ */
 export const KUBE = {
-  deploymentReplicasAvailable: def({ name: "kube_deployment_status_replicas_available", type: "gauge", help: "Available replicas." }),
-  deploymentReplicasDesired: def({ name: "kube_deployment_spec_replicas", type: "gauge", help: "Desired replicas." }),
-  podRestarts: def({ name: "kube_pod_container_status_restarts_total", type: "counter", help: "Container restarts." }),
+  /** `spec.replicas`: what the autoscaler (KEDA) asks for; 0 when scaled to zero. */
+  statefulsetReplicas: def({ name: "kube_statefulset_replicas", type: "gauge", help: "Number of desired pods for a StatefulSet." }),
+  /** `status.readyReplicas`: pods passing their readiness probe. */
+  statefulsetReplicasReady: def({ name: "kube_statefulset_status_replicas_ready", type: "gauge", help: "The number of ready replicas per StatefulSet." }),
 } as const;
 
 /** Prometheus' own per-target series. */

@@ -10,6 +10,7 @@
  * generated configuration into its own Secret. Pure builders; `ScrapeTarget` (scrapeTarget.ts) wraps them.
  */
 import type { K8sObject } from "../gpu/k8s";
+import { runbookAnchor } from "../observability/rules";
 import { LABEL } from "../observability/conventions";
 import type { PromRuleGroup } from "../observability/rules";
 import type { RemoteScrapeTarget } from "../observability/scrape";
@@ -92,7 +93,7 @@ export const EXPECTED_TARGETS_GROUP = "ovh-llm.scrape-targets.alerts";
  * target that exists and does not answer; this covers the one that does not exist. `absent(up{job="x"})` keeps the
  * `job` label of its equality matcher, so the alert names the job.
  */
-export function expectedTargetsRuleGroup(jobs: readonly string[], opts: { environment: string }): PromRuleGroup {
+export function expectedTargetsRuleGroup(jobs: readonly string[], opts: { environment: string; runbookUrl?: string }): PromRuleGroup {
   return {
     name: EXPECTED_TARGETS_GROUP,
     rules:
@@ -108,6 +109,7 @@ export function expectedTargetsRuleGroup(jobs: readonly string[], opts: { enviro
                 summary: "Prometheus has no target for job {{ $labels.job }}",
                 description:
                   "The configuration expects this scrape target, but it was never created: what it watches (the AI Deploy app, the GPU cluster's metrics endpoint) failed or is still being created. See the last `pulumi up` and the AI Deploy app's state (`ovhai app get`).",
+                ...(opts.runbookUrl ? { runbook_url: `${opts.runbookUrl}#${runbookAnchor("ScrapeTargetMissing")}` } : {}),
               },
             },
           ],

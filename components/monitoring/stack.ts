@@ -151,7 +151,7 @@ export class MonitoringStack extends pulumi.ComponentResource {
       );
     rules("rules", names.prometheusRule, args.ruleGroups);
     // Its own object: a target added or removed changes this rule only.
-    rules("target-rules", names.targetsRule, [expectedTargetsRuleGroup(args.scrapeTargets.map((t) => t.jobName), { environment: args.environment })]);
+    rules("target-rules", names.targetsRule, [expectedTargetsRuleGroup(args.scrapeTargets.map((t) => t.jobName), { environment: args.environment, runbookUrl: config.alerting.runbookUrl })]);
 
     for (const dashboard of dashboardConfigMaps(args.dashboards)) {
       // Auto-named, so a changed dashboard is created before the old one is deleted.

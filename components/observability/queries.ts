@@ -1,6 +1,6 @@
 /**
  * PromQL building blocks shared by recording rules, alerts, dashboards and autoscalers. Metric names come from the
- * catalogue, label names from ./conventions. Everything here stays within Prometheus 2.42 PromQL.
+ * catalogue, label names from ./conventions. Valid PromQL on Prometheus 3.x (what tests run and production runs).
  */
 import { VLLM, leLabel, type MetricDef } from "../metrics/catalogue";
 import { LABEL, VLLM_TARGETS } from "./conventions";
@@ -26,14 +26,34 @@ function histogram(m: MetricDef): MetricDef {
   return m;
 }
 
-/** `histogram_quantile(q, sum by (<by>, le) (rate(<m>_bucket{...}[window])))`. */
-export function quantileOverRate(q: number, m: MetricDef, opts: { by: readonly string[]; window: string; matchers?: readonly string[] }): string {
-  return `histogram_quantile(${q}, sum by (${[...opts.by, "le"].join(", ")}) (rate(${bucket(m)}${braces(opts.matchers ?? [])}[${opts.window}])))`;
+/** Window of the interleaving detector: long enough to see several replica switches at a 15 s scrape interval. */
+export const INTERLEAVE_WINDOW = "10m";
+/** More resets than this in `INTERLEAVE_WINDOW` = interleaved replicas (a real restart is one reset). */
+export const INTERLEAVE_RESETS = 1;
+/** Per AI Deploy job: the most counter resets of one series in 10 minutes (recorded by ./recording). */
+export const INTERLEAVED_RECORD = `job:vllm_counter_resets:max_resets${INTERLEAVE_WINDOW}`;
+
+/**
+ * `expr` without the series of AI Deploy jobs whose scrape alternates between replicas behind one URL: their
+ * counters appear to reset at every switch, so any rate over them is wrong (see ./recording).
+ */
+export function withoutInterleaved(expr: string): string {
+  return `(${expr} unless on (${LABEL.job}) (${INTERLEAVED_RECORD} > ${INTERLEAVE_RESETS}))`;
 }
 
-/** `sum by (<by>) (rate(<counter>{...}[window]))`. */
+/** `rate(<selector>[window])` of a vLLM counter, interleaved AI Deploy jobs left out. */
+export function counterRate(selector: string, window: string): string {
+  return withoutInterleaved(`rate(${selector}[${window}])`);
+}
+
+/** `histogram_quantile(q, sum by (<by>, le) (rate(<m>_bucket{...}[window])))`, interleaved AI Deploy jobs left out. */
+export function quantileOverRate(q: number, m: MetricDef, opts: { by: readonly string[]; window: string; matchers?: readonly string[] }): string {
+  return `histogram_quantile(${q}, sum by (${[...opts.by, "le"].join(", ")}) (${counterRate(`${bucket(m)}${braces(opts.matchers ?? [])}`, opts.window)}))`;
+}
+
+/** `sum by (<by>) (rate(<counter>{...}[window]))`, interleaved AI Deploy jobs left out. */
 export function sumRate(series: string, opts: { by: readonly string[]; window: string; matchers?: readonly string[] }): string {
-  return `sum by (${opts.by.join(", ")}) (rate(${series}${braces(opts.matchers ?? [])}[${opts.window}]))`;
+  return `sum by (${opts.by.join(", ")}) (${counterRate(`${series}${braces(opts.matchers ?? [])}`, opts.window)})`;
 }
 
 /** `le` matcher for a histogram edge, which must be one of the metric's bucket edges (rendered as float). */

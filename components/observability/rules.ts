@@ -1,14 +1,18 @@
 /**
- * Alert and recording rules built from the config thresholds (`monitoring.alerting.thresholds`). Rendered into a
- * PrometheusRule (`spec.groups`) by the monitoring stack; proven by promtool unit tests and a live Prometheus test.
+ * Alert and recording rules built from the config (`monitoring.alerting.thresholds`, `monitoring.slo`) and the list
+ * of deployed models program.ts passes in. Rendered into a PrometheusRule (`spec.groups`) by the monitoring stack;
+ * proven by promtool unit tests (tests/observability/promtool.test.ts) and a live Prometheus test. Every alert
+ * carries `summary`, `description` and a `runbook_url` to its section of docs/runbooks.md.
  */
 import * as yaml from "js-yaml";
-import type { AlertThresholds } from "../../config/schema";
-import { FEDERATION_JOB } from "../gpu/federation";
-import { DCGM, PROMETHEUS, VLLM } from "../metrics/catalogue";
+import type { AlertThresholds, SloConfig } from "../../config/schema";
+import { DCGM_LEGACY_HOSTNAME_LABEL, FEDERATION_JOB } from "../gpu/federation";
+import { DCGM, KUBE, PROMETHEUS, VLLM } from "../metrics/catalogue";
 import { AI_DEPLOY_TARGETS, LABEL, NOT_AI_DEPLOY_TARGETS, VLLM_TARGETS } from "./conventions";
+import { INVENTORY_LABEL, MODEL_INFO, inventoryRules, type MonitoredModel } from "./models";
 import { RULE_WINDOW, histCount, bucket, leMatcher, MODEL_GROUPING } from "./queries";
-import { RECORD, latencyQuantileRecord, recordingRules } from "./recording";
+import { INTERLEAVE_RESETS, INTERLEAVE_WINDOW, RECORD, interleavingRules, latencyQuantileRecord, recordingRules, withoutInterleaved } from "./recording";
+import { BURN, burnExpr, sloRecordingRules } from "./slo";
 
 export interface PromRule {
   alert?: string;
@@ -25,7 +29,8 @@ export interface PromRuleGroup {
   rules: PromRule[];
 }
 
-export type Severity = "critical" | "warning";
+/** critical pages, warning opens a ticket, info is only shown (Alertmanager routes it to no receiver). */
+export type Severity = "critical" | "warning" | "info";
 
 /**
  * One alert, with what tests and docs need besides the rule itself. Annotations use only `{{ $labels.* }}`
@@ -38,27 +43,57 @@ export interface AlertDefinition {
   expr: string;
   /** The measured value before the threshold is applied (must return data on a healthy, loaded system). */
   signal: string;
-  for: string;
+  /** Pending time; omitted where the windows of the expression already smooth (SLO burn rates). */
+  for?: string;
   /** `AlertThresholds` key the threshold comes from, if any. */
   thresholdKey?: keyof AlertThresholds;
   summary: string;
   description: string;
-  group: "vllm" | "availability" | "gpu";
+  group: "vllm" | "availability" | "gpu" | "slo";
 }
 
 const UP = PROMETHEUS.up.name;
 const fmt = (n: number): string => String(n);
 const pct = (ratio: number): string => `${Math.round(ratio * 1000) / 10}%`;
 
+/**
+ * DCGM series with the node in `hostname` whatever the exporter version wrote (`Hostname` before 4.6.0-4.8.3). The
+ * federation relabeling already does this (components/gpu/federation.ts); the rules repeat it so a GPU Prometheus
+ * scraped another way, or samples stored before the relabeling, still name the node in the alert.
+ */
+export function oneNodeLabel(expr: string): string {
+  const legacy = DCGM_LEGACY_HOSTNAME_LABEL;
+  return `label_replace(label_replace(${expr}, "${LABEL.hostname}", "$1", "${legacy}", "(.+)"), "${legacy}", "", "${legacy}", ".*")`;
+}
+
+/** Section anchor of an alert in docs/runbooks.md (its `## <AlertName>` heading, as Markdown renderers slug it). */
+export const runbookAnchor = (alert: string): string => alert.toLowerCase();
+
 /** Every alert of the program, thresholds filled in. */
 export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
   const above = (signal: string, threshold: number) => ({ signal, expr: `${signal} > ${fmt(threshold)}` });
   const slowEdge = leMatcher(VLLM.e2eLatency, t.slowRequestSeconds);
-  const slowSignal =
-    `sum by (${MODEL_GROUPING.join(", ")}) (increase(${histCount(VLLM.e2eLatency)}[${RULE_WINDOW}]))` +
-    ` - sum by (${MODEL_GROUPING.join(", ")}) (increase(${bucket(VLLM.e2eLatency)}{${slowEdge}}[${RULE_WINDOW}]))`;
+  const increaseByModel = (series: string) => `sum by (${MODEL_GROUPING.join(", ")}) (${withoutInterleaved(`increase(${series}[${RULE_WINDOW}])`)})`;
+  const slowSignal = `${increaseByModel(histCount(VLLM.e2eLatency))} - ${increaseByModel(`${bucket(VLLM.e2eLatency)}{${slowEdge}}`)}`;
+  // A gauge sample is one replica's true value: the minimum over 5 minutes is above the threshold only when every
+  // sample was, i.e. the pod stayed full (or every AI Deploy replica the scrape reached did).
+  const kvSignal = `min_over_time(${VLLM.kvCacheUsage.name}[${RULE_WINDOW}])`;
+  const info = (matchers: string) => `${MODEL_INFO}{${matchers}}`;
+  const gpuModels = info(`${INVENTORY_LABEL.kind}="gpu-cluster"`);
+  const sts = `${LABEL.namespace}, ${INVENTORY_LABEL.statefulset}`;
+  const desired = `max by (${sts}) (${KUBE.statefulsetReplicas.name})`;
+  const ready = `max by (${sts}) (${KUBE.statefulsetReplicasReady.name})`;
+  const gpuUnavailable =
+    // Asked for replicas, none ready: crash loop, Pending (no GPU node), node lost, pods deleted and not back.
+    `(${gpuModels} and on (${sts}) (${desired} > 0) and on (${sts}) (${ready} == 0))` +
+    // No StatefulSet series at all: deleted, or kube-state-metrics / federation gone. Unknown counts as down.
+    ` or (${gpuModels} unless on (${sts}) ${desired})`;
+  // No successful scrape of the app's URL; apps allowed to scale to zero are left out (a scrape cannot tell
+  // "scaled to zero" from "down" on AI Deploy, see docs/observability.md).
+  const aiUnavailable = `${info(`${INVENTORY_LABEL.kind}="ai-deploy",${INVENTORY_LABEL.minReplicas}!="0"`)} unless on (${LABEL.job}) (${UP}{${AI_DEPLOY_TARGETS}} == 1)`;
+  const shortfall = `${gpuModels} * on (${sts}) group_left () (${desired} - ${ready})`;
   const fbTotal = `(${DCGM.fbUsed.name} + ${DCGM.fbFree.name} + ${DCGM.fbReserved.name})`;
-  const gpuDbe = `increase(${DCGM.eccDbeVolatile.name}[10m])`;
+  const gpuDbe = oneNodeLabel(`increase(${DCGM.eccDbeVolatile.name}[10m])`);
   return [
     {
       alert: "VllmTtftP95High", severity: "warning", group: "vllm", for: "10m", thresholdKey: "ttftP95Seconds",
@@ -92,10 +127,10 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
       description: `Requests took longer than ${t.slowRequestSeconds}s end to end in the last ${RULE_WINDOW}.`,
     },
     {
-      alert: "VllmKvCacheNearFull", severity: "warning", group: "vllm", for: "5m", thresholdKey: "kvCacheUsageRatio",
-      ...above(VLLM.kvCacheUsage.name, t.kvCacheUsageRatio),
+      alert: "VllmKvCacheNearFull", severity: "warning", group: "vllm", for: "1m", thresholdKey: "kvCacheUsageRatio",
+      ...above(kvSignal, t.kvCacheUsageRatio),
       summary: `vLLM KV cache above ${pct(t.kvCacheUsageRatio)} on {{ $labels.instance }} ({{ $labels.model_name }})`,
-      description: `KV cache usage above ${pct(t.kvCacheUsageRatio)}: new requests wait and running ones get preempted. Add replicas or lower max-num-seqs.`,
+      description: `KV cache usage stayed above ${pct(t.kvCacheUsageRatio)} for ${RULE_WINDOW} (on AI Deploy: on every replica the scrape reached): new requests wait and running ones get preempted. Add replicas or lower max-num-seqs.`,
     },
     {
       alert: "VllmQueueDepthHigh", severity: "warning", group: "vllm", for: "5m", thresholdKey: "queueDepthPerReplica",
@@ -123,20 +158,27 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
       description: "Prometheus cannot scrape a vLLM pod of the GPU cluster for 2 minutes: the pod is crashing, restarting or out of memory.",
     },
     {
-      alert: "VllmAllReplicasDown", severity: "critical", group: "availability", for: "2m",
-      signal: `sum by (${LABEL.job}) (${UP}{${VLLM_TARGETS}})`,
-      // First form: every target of a job is down. Second: no vLLM engine reports at all (pods gone, discovery empty,
-      // or the GPU cluster federation returns nothing), where there is no `up == 0` to see.
-      expr: `sum by (${LABEL.job}) (${UP}{${VLLM_TARGETS}}) == 0 or absent(${VLLM.numRequestsRunning.name})`,
-      summary: "No vLLM replica answers ({{ $labels.job }})",
-      description: "Every vLLM replica of a job is down, or no vLLM engine reports metrics at all: the model is unavailable.",
+      alert: "VllmModelUnavailable", severity: "critical", group: "availability", for: "5m",
+      signal: `${MODEL_INFO}`,
+      expr: `${gpuUnavailable} or (${aiUnavailable})`,
+      summary: "Model {{ $labels.model_name }} ({{ $labels.kind }}) has no ready replica",
+      description:
+        "A model the program deploys serves nothing: on the GPU cluster its StatefulSet asks for replicas and none is ready (crash loop, Pending, lost node, deleted pods), or its StatefulSet is not reported at all; on AI Deploy no scrape of the app succeeded (app down, or its token is refused). A model scaled to zero on purpose does not fire.",
     },
     {
-      alert: "AiDeployScrapeTargetDown", severity: "critical", group: "availability", for: "5m",
-      signal: `${UP}{${AI_DEPLOY_TARGETS}}`,
-      expr: `${UP}{${AI_DEPLOY_TARGETS}} == 0`,
-      summary: "AI Deploy app {{ $labels.job }} cannot be scraped",
-      description: "The AI Deploy app is not RUNNING, or its /metrics rejects our token (renewed or revoked?). Check `ovhai app get` and the scrape error on the Prometheus targets page.",
+      alert: "VllmModelDegraded", severity: "warning", group: "availability", for: "15m",
+      signal: shortfall,
+      expr: `${shortfall} > 0 and on (${sts}) (${ready} > 0)`,
+      summary: "Model {{ $labels.model_name }} has fewer ready replicas than its StatefulSet asks for",
+      description:
+        "The StatefulSet has fewer ready replicas than desired for 15 minutes: a replica is Pending (no free GPU node), crash-looping, or on a lost node. The model still serves, with less capacity than the load needs.",
+    },
+    {
+      alert: "AiDeployMetricsInterleaved", severity: "info", group: "availability", for: "10m",
+      signal: RECORD.interleaved,
+      expr: `${RECORD.interleaved} > ${INTERLEAVE_RESETS}`,
+      summary: "AI Deploy app {{ $labels.job }} answers /metrics from several replicas: rate-based alerts and SLOs are off for it",
+      description: `Counters reset more than ${INTERLEAVE_RESETS} time(s) in ${INTERLEAVE_WINDOW}: the scrape alternates between replicas behind one URL. Latency percentiles, 5xx ratio, preemptions, slow requests and the SLOs leave this app out while it lasts (they would be wrong); availability, KV cache and queue alerts still work.`,
     },
     {
       alert: "GpuClusterMetricsDown", severity: "critical", group: "availability", for: "5m",
@@ -147,13 +189,13 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
     },
     {
       alert: "GpuTemperatureHigh", severity: "warning", group: "gpu", for: "5m", thresholdKey: "gpuTemperatureCelsius",
-      ...above(DCGM.gpuTemp.name, t.gpuTemperatureCelsius),
+      ...above(oneNodeLabel(DCGM.gpuTemp.name), t.gpuTemperatureCelsius),
       summary: `GPU {{ $labels.gpu }} on {{ $labels.hostname }} above ${t.gpuTemperatureCelsius}°C`,
       description: `GPU temperature above ${t.gpuTemperatureCelsius}°C: the GPU will throttle its clocks.`,
     },
     {
       alert: "GpuMemoryNearFull", severity: "warning", group: "gpu", for: "10m", thresholdKey: "gpuMemoryUsedRatio",
-      ...above(`${DCGM.fbUsed.name} / ${fbTotal}`, t.gpuMemoryUsedRatio),
+      ...above(oneNodeLabel(`${DCGM.fbUsed.name} / ${fbTotal}`), t.gpuMemoryUsedRatio),
       summary: `GPU {{ $labels.gpu }} on {{ $labels.hostname }} memory above ${pct(t.gpuMemoryUsedRatio)} used`,
       description: `GPU framebuffer above ${pct(t.gpuMemoryUsedRatio)} (vLLM reserves --gpu-memory-utilization, 0.9 by default): another process shares the GPU, or the setting is too high.`,
     },
@@ -164,24 +206,54 @@ export function alertDefinitions(t: AlertThresholds): AlertDefinition[] {
       summary: "Uncorrectable ECC errors on GPU {{ $labels.gpu }} ({{ $labels.UUID }}) of {{ $labels.hostname }}",
       description: "Double-bit ECC errors in the last 10 minutes: results on this GPU can be wrong. Drain the node and have the GPU checked.",
     },
+    {
+      alert: "SloErrorBudgetBurnFast", severity: "critical", group: "slo",
+      signal: burnExpr(BURN.page).replace(/ > [\d.]+/g, ""),
+      expr: burnExpr(BURN.page),
+      summary: "{{ $labels.model_name }} burns its {{ $labels.slo }} error budget fast",
+      description: `The ${"{{ $labels.slo }}"} SLO of ${"{{ $labels.model_name }}"} burns its error budget ${BURN.page.map((c) => `${c.factor}× over ${c.long} (and ${c.short})`).join(", or ")}: at this pace a 30-day budget lasts ${BURN.page.map((c) => `${Math.round((30 * 24) / c.factor)} h`).join(" / ")}.`,
+    },
+    {
+      alert: "SloErrorBudgetBurnSlow", severity: "warning", group: "slo",
+      signal: burnExpr(BURN.ticket).replace(/ > [\d.]+/g, ""),
+      expr: burnExpr(BURN.ticket),
+      summary: "{{ $labels.model_name }} spends its {{ $labels.slo }} error budget faster than the SLO allows",
+      description: `The ${"{{ $labels.slo }}"} SLO of ${"{{ $labels.model_name }}"} burned more than ${BURN.ticket[0].factor}× its error budget over ${BURN.ticket[0].long} (and still over ${BURN.ticket[0].short}): the budget runs out before the SLO window ends. Not urgent; plan the fix.`,
+    },
   ];
 }
 
-const GROUP_NAMES = { vllm: "ovh-llm.vllm.alerts", availability: "ovh-llm.availability.alerts", gpu: "ovh-llm.gpu.alerts" } as const;
+const GROUP_NAMES = { availability: "ovh-llm.availability.alerts", vllm: "ovh-llm.vllm.alerts", gpu: "ovh-llm.gpu.alerts", slo: "ovh-llm.slo.alerts" } as const;
+export const INVENTORY_GROUP = "ovh-llm.inventory";
+export const INTERLEAVING_GROUP = "ovh-llm.scrape.interleaving";
 export const RECORDING_GROUP = "ovh-llm.vllm.recording";
+export const SLO_RECORDING_GROUP = "ovh-llm.slo.recording";
 
-/** Every alert and recording rule group of the program (PrometheusRule `spec.groups`). */
-export function prometheusRuleGroups(thresholds: AlertThresholds, opts: { environment: string }): PromRuleGroup[] {
+export interface RuleOptions {
+  environment: string;
+  /** Every model the stack deploys (from program.ts). */
+  models: readonly MonitoredModel[];
+  slo: SloConfig;
+  /** URL of docs/runbooks.md as the team publishes it; each alert links to `<url>#<alert name, lower case>`. */
+  runbookUrl: string;
+}
+
+/** Every alert and recording rule group of the program (PrometheusRule `spec.groups`); recording groups first. */
+export function prometheusRuleGroups(thresholds: AlertThresholds, opts: RuleOptions): PromRuleGroup[] {
   const alerts = alertDefinitions(thresholds);
   const toRule = (a: AlertDefinition): PromRule => ({
     alert: a.alert,
     expr: a.expr,
-    for: a.for,
+    ...(a.for ? { for: a.for } : {}),
     labels: { severity: a.severity, [LABEL.environment]: opts.environment },
-    annotations: { summary: a.summary, description: a.description },
+    annotations: { summary: a.summary, description: a.description, runbook_url: `${opts.runbookUrl}#${runbookAnchor(a.alert)}` },
   });
+  const record = (r: { record: string; expr: string; labels?: Record<string, string> }): PromRule => ({ record: r.record, expr: r.expr, ...(r.labels ? { labels: r.labels } : {}) });
   return [
-    { name: RECORDING_GROUP, rules: recordingRules().map((r) => ({ record: r.record, expr: r.expr })) },
+    { name: INVENTORY_GROUP, rules: inventoryRules(opts.models, opts.slo).map(record) },
+    { name: INTERLEAVING_GROUP, rules: interleavingRules().map(record) },
+    { name: RECORDING_GROUP, rules: recordingRules().map(record) },
+    { name: SLO_RECORDING_GROUP, rules: sloRecordingRules(opts.slo.window).map(record) },
     ...(Object.keys(GROUP_NAMES) as AlertDefinition["group"][]).map((g) => ({
       name: GROUP_NAMES[g],
       rules: alerts.filter((a) => a.group === g).map(toRule),

@@ -22,6 +22,17 @@ export interface RemoteScrapeTarget {
   labels: Record<string, string>;
   /** Keep the target's own labels (federation) instead of prefixing clashes with `exported_`. */
   honorLabels?: boolean;
+  /** `metric_relabel_configs`: applied to every scraped sample (label normalization, dropping labels). */
+  metricRelabelings?: MetricRelabeling[];
+}
+
+/** One Prometheus `relabel_config` in prometheus.yml's snake_case. */
+export interface MetricRelabeling {
+  action: "replace" | "labeldrop" | "keep" | "drop";
+  source_labels?: string[];
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
 }
 
 export interface ScrapeOptions {
@@ -52,5 +63,6 @@ export function remoteScrapeConfig(target: RemoteScrapeTarget, opts: ScrapeOptio
       : { basic_auth: { username: target.auth.username, password_file: credentialsFile } }),
     ...(scheme === "https" ? { tls_config: { insecure_skip_verify: false } } : {}),
     static_configs: [{ targets: [target.host], labels: target.labels }],
+    ...(target.metricRelabelings?.length ? { metric_relabel_configs: target.metricRelabelings } : {}),
   };
 }

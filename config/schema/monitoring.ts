@@ -1,6 +1,10 @@
 /** Config slice: the monitoring stack (`monitoring`: kube-prometheus-stack on the monitoring cluster). */
 import { z } from "zod";
 import { cidr, dnsLabel, intBetween, msg, positive, promDuration, promSize, ratio, storageSize } from "./common";
+import { sloSchema } from "./slo";
+
+/** docs/runbooks.md: the default `runbookUrl` (a path in this repository). */
+export const RUNBOOK_PATH = "docs/runbooks.md";
 
 export const alertThresholdsSchema = z
   .object({
@@ -56,9 +60,19 @@ export const monitoringSchema = z
           .strict()
           .optional(),
         thresholds: alertThresholdsSchema.default(alertThresholdsSchema.parse({})),
+        /**
+         * Where the team publishes docs/runbooks.md (e.g. its rendered page on your Git host); each alert's
+         * `runbook_url` is `<runbookUrl>#<alert name in lower case>`. The default is the path in this repository.
+         */
+        runbookUrl: z
+          .string(msg("an https URL of docs/runbooks.md"))
+          .regex(/^(https:\/\/[^\s#]+|docs\/runbooks\.md)$/, msg("an https URL of docs/runbooks.md, without #fragment"))
+          .default(RUNBOOK_PATH),
       })
       .strict()
-      .default({ webhook: false, thresholds: alertThresholdsSchema.parse({}) }),
+      .default({ webhook: false, thresholds: alertThresholdsSchema.parse({}), runbookUrl: RUNBOOK_PATH }),
+    /** Service level objectives per model: recording rules, burn-rate alerts and the SLO dashboard. */
+    slo: sloSchema.default(sloSchema.parse({})),
     remoteWrite: z
       .object({
         enabled: z.boolean(msg("true or false")).default(false),

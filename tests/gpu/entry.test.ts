@@ -76,7 +76,7 @@ describe("GPU cluster: metrics federation", () => {
   it("federates the namespace's vLLM series and pod `up`, every DCGM series and the GPU nodes' node-exporter series", () => {
     const [vllm, dcgm, node] = federationMatchers("inference");
     assert.match(vllm, /namespace="inference"}$/);
-    // The pods' `up` comes along: the central VllmReplicaDown / VllmAllReplicasDown alerts read it.
+    // The pods' `up` comes along: the central VllmReplicaDown alert reads it.
     assert.ok(new RegExp(`^(?:${/__name__=~"([^"]*)"/.exec(vllm)![1]})$`).test("up"));
     for (const m of Object.values(NODE)) assert.ok(node.includes(m.name), m.name);
     assert.ok(vllm.includes(`${VLLM.ttft.name}_bucket`));

@@ -1,4 +1,8 @@
 import { strict as assert } from "assert";
+import { readFileSync } from "fs";
+import * as yaml from "js-yaml";
+import { join } from "path";
+import { gunzipSync } from "zlib";
 import { dcgmMetricsCsv } from "../../components/observability/dcgm";
 import { RELEASES } from "../../components/gpu/layout";
 import { existsIn, leafPaths, upstreamValues as upstream } from "../helpers/chartValues";
@@ -12,6 +16,20 @@ interface Case {
   freeForm?: string[];
   /** Keys documented only in comments of the upstream file (with the comment text that documents them). */
   documented?: Record<string, RegExp>;
+  /** Values prefixes that belong to a subchart: checked against that subchart's values.yaml in the vendored chart. */
+  subchart?: Record<string, string>;
+}
+
+/** A file of a vendored chart archive (tests/fixtures/charts/*.tgz: gzip'd ustar, 512-byte headers). */
+function chartFile(archive: string, file: string): string {
+  const tar = gunzipSync(readFileSync(join(__dirname, "..", "fixtures", "charts", archive)));
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const name = tar.toString("utf8", at, at + 100).replace(/\0.*$/s, "");
+    const size = parseInt(tar.toString("utf8", at + 124, at + 136).replace(/\0.*$/s, "").trim() || "0", 8);
+    if (name === file) return tar.toString("utf8", at + 512, at + 512 + size);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`${file} not in ${archive}`);
 }
 
 const CASES: Case[] = [
@@ -34,8 +52,10 @@ const CASES: Case[] = [
   {
     chart: "kube-prometheus-stack 88.5.3",
     file: "kube-prometheus-stack-88.5.3.yaml",
-    values: gpuPrometheusValues(),
+    values: gpuPrometheusValues({ retention: "2d", scrapeInterval: "15s", vllmNamespace: "inference" }),
     freeForm: ["prometheus.prometheusSpec.resources"],
+    // Subchart values (kube-state-metrics 8.4.0's values.yaml documents `collectors` and `namespaces`).
+    subchart: { "kube-state-metrics": "kube-state-metrics" },
   },
 ];
 
@@ -44,10 +64,13 @@ describe("GPU cluster: Helm values exist in the pinned charts", () => {
     it(`${c.chart}: every values path we set is in the upstream defaults`, () => {
       const { parsed, text } = upstream(c.file);
       const documented = c.documented ?? {};
+      const subcharts = Object.entries(c.subchart ?? {});
       const paths = leafPaths(c.values, [...(c.freeForm ?? []), ...Object.keys(documented)]);
       assert.ok(paths.length > 0);
       const missing = paths.filter((p) => {
         if (p in documented) return !documented[p].test(text);
+        const sub = subcharts.find(([prefix]) => p.startsWith(`${prefix}.`));
+        if (sub) return !existsIn(yaml.load(chartFile("kube-prometheus-stack-88.5.3.tgz", `kube-prometheus-stack/charts/${sub[1]}/values.yaml`)), p.slice(sub[0].length + 1));
         return !existsIn(parsed, p);
       });
       assert.deepEqual(missing, [], `${c.chart}: not in ${c.file}`);
@@ -81,8 +104,11 @@ describe("GPU cluster: Helm values exist in the pinned charts", () => {
   });
 
   it("the GPU cluster's Prometheus is small: no Grafana/Alertmanager, short retention, fixed service name", () => {
-    const v = gpuPrometheusValues() as any;
+    const v = gpuPrometheusValues({ retention: "2d", scrapeInterval: "15s", vllmNamespace: "inference" }) as any;
     assert.equal(v.fullnameOverride, RELEASES.prometheus);
+    // kube-state-metrics reports the vLLM StatefulSets' desired and ready replicas, nothing else.
+    assert.equal(v.kubeStateMetrics.enabled, true);
+    assert.deepEqual(v["kube-state-metrics"], { collectors: ["statefulsets"], namespaces: "inference" });
     assert.equal(v.grafana.enabled, false);
     assert.equal(v.alertmanager.enabled, false);
     assert.match(v.prometheus.prometheusSpec.retention, /^\d+[hd]$/);

@@ -18,7 +18,7 @@ export interface ToolRun {
 
 /** Runs promtool with the given arguments in `cwd`; stdout and stderr together. */
 export function runPromtool(args: string[], cwd: string): ToolRun {
-  const r = spawnSync(requireTool("promtool"), args, { cwd, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(requireTool("promtool"), args, { cwd, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 

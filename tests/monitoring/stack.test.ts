@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringStack, type MonitoringSecrets, type RemoteScrapeTargetWithCredential } from "../../components/monitoring/stack";
+import type { MonitoredModel } from "../../components/observability/models";
 import { prometheusRuleGroups } from "../../components/observability/rules";
 import { monitoringSchema, type MonitoringConfig } from "../../config/schema";
 import { allDashboards } from "../../dashboards";
@@ -68,6 +69,11 @@ const OUTPUTS = {
   "kubernetes:core/v1:Service": () => ({ status: { loadBalancer: { ingress: [{ ip: "198.51.100.10" }] } } }),
 };
 
+/** The stack renders the rules it is given; these are the program's for one GPU cluster model. */
+const MODELS: MonitoredModel[] = [{ kind: "gpu-cluster", servedModelName: "qwen3-8b", job: "qwen3", namespace: "inference", statefulset: "qwen3", minReplicas: 1 }];
+const rulesFor = (config: MonitoringConfig) =>
+  prometheusRuleGroups(config.alerting.thresholds, { environment: "test", models: MODELS, slo: config.slo, runbookUrl: config.alerting.runbookUrl });
+
 async function deploy(config: MonitoringConfig, opts: { token?: string; secrets?: Record<string, string>; outputs?: Record<string, OutputsFor> } = {}) {
   const mocks = await installMocks("test", opts.outputs ?? OUTPUTS);
   const provider = new k8s.Provider("mon-k8s", { kubeconfig: "fake" });
@@ -77,7 +83,7 @@ async function deploy(config: MonitoringConfig, opts: { token?: string; secrets?
     environment: "test",
     secrets: asSecrets(opts.secrets ?? SECRETS),
     scrapeTargets: [aiDeployTarget(opts.token ?? TOKEN), gpuTarget],
-    ruleGroups: prometheusRuleGroups(config.alerting.thresholds, { environment: "test" }),
+    ruleGroups: rulesFor(config),
     dashboards: allDashboards(),
   });
   const providerRef = `${await valueOf(provider.urn)}::${await valueOf(provider.id)}`;
@@ -124,7 +130,7 @@ describe("MonitoringStack (under mocks)", () => {
   it("renders whatever the observability module returns: the PrometheusRule groups and one labelled ConfigMap per dashboard", async () => {
     const { mocks } = await deploy(FULL);
     const [rule] = mocks.ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule").filter((r) => r.inputs.metadata.name === "kps-ovh-llm-rules");
-    assert.deepEqual(rule.inputs.spec.groups, JSON.parse(JSON.stringify(prometheusRuleGroups(FULL.alerting.thresholds, { environment: "test" }))));
+    assert.deepEqual(rule.inputs.spec.groups, JSON.parse(JSON.stringify(rulesFor(FULL))));
     assert.equal(rule.inputs.metadata.labels.release, "kps");
     const maps = mocks.ofType("kubernetes:core/v1:ConfigMap");
     const dashboards = allDashboards();

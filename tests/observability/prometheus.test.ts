@@ -1,14 +1,16 @@
 /**
- * Live proof on a real Prometheus (Debian's 2.42): it scrapes the vLLM/DCGM/node emulator with OUR scrape config and
- * evaluates OUR rules; then every recording rule, alert expression, dashboard query and autoscaling query runs
- * through the HTTP API and must return data of the expected shape.
+ * Live proof on a real Prometheus 3.x (tools/bin): it scrapes the vLLM/DCGM/kube-state-metrics/node emulator with OUR
+ * scrape config and relabelings and evaluates OUR rules (SLO rules included); then every recording rule, alert
+ * expression, dashboard query (the SLO dashboard's too) and autoscaling query runs through the HTTP API and must
+ * return data of the expected shape.
  */
 import { strict as assert } from "assert";
 import { allDashboards } from "../../dashboards";
 import { dashboardQueries } from "../../dashboards/grafana";
+import { DCGM, KUBE } from "../../components/metrics/catalogue";
+import { FEDERATION_JOB, GPU_PROMETHEUS_EXTERNAL_LABELS } from "../../components/gpu/federation";
 import { aiDeployJobName, LABEL } from "../../components/observability/conventions";
 import { aiDeployValueLocation, kedaQueueDepthQuery, AI_DEPLOY_AUTOSCALING_METRIC } from "../../components/observability/queries";
-import { recordingRules } from "../../components/observability/recording";
 import { alertDefinitions } from "../../components/observability/rules";
 import { LAB, startLab, type Lab } from "../fixtures/observabilityLab";
 import { substituteGrafana } from "../fixtures/promql";
@@ -58,17 +60,19 @@ describe("observability content on a real Prometheus scraping the vLLM emulator"
     });
   });
 
-  it("every recording rule returns finite per-model series, and Prometheus evaluates every rule without error", async () => {
-    for (const r of recordingRules()) {
+  it("every recording rule (SLO rules included) returns finite series, and Prometheus evaluates every rule without error", async () => {
+    const records = [...new Set(lab.ruleGroups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [r.record] : []))))];
+    assert.ok(records.some((r) => r.startsWith("slo:burn_rate:")) && records.includes("slo:error_budget_remaining:ratio"));
+    for (const r of records) {
       await eventually(async () => {
-        const res = await query(r.record);
-        assert.ok(res.length > 0, `${r.record}: no series`);
-        assert.ok(res.every(finite), `${r.record}: non-finite value ${JSON.stringify(res.map((s) => s.value[1]))}`);
+        const res = await query(r);
+        assert.ok(res.length > 0, `${r}: no series`);
+        assert.ok(res.every(finite), `${r}: non-finite value ${JSON.stringify(res.map((s) => s.value[1]))}`);
       });
     }
     const rules = await apiGet<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>(lab.prometheus.url, "/api/v1/rules");
     const all = rules.groups.flatMap((g) => g.rules);
-    assert.equal(all.length, recordingRules().length + alertDefinitions(lab.thresholds).length);
+    assert.equal(all.length, lab.ruleGroups.reduce((n, g) => n + g.rules.length, 0));
     const bad = all.filter((r) => r.health !== "ok");
     assert.deepEqual(bad.map((r) => `${r.name}: ${r.lastError}`), []);
   });
@@ -78,18 +82,32 @@ describe("observability content on a real Prometheus scraping the vLLM emulator"
     for (const a of alerts) {
       await eventually(async () => assert.ok((await query(a.signal)).length > 0, `${a.alert}: signal has no data\n  ${a.signal}`));
     }
-    // The healthy, moderately loaded emulators are under every threshold; only the wrong-token job is down.
+    // The healthy, moderately loaded emulators are under every threshold; only the wrong-token app is unavailable.
     const brokenJob = aiDeployJobName(LAB.brokenApp);
-    const expectedFiring: Record<string, string[]> = { AiDeployScrapeTargetDown: [brokenJob], VllmAllReplicasDown: [brokenJob] };
+    const expectedFiring: Record<string, string[]> = { VllmModelUnavailable: [brokenJob] };
     for (const a of alerts) {
       const jobs = (await query(a.expr)).map((s) => s.metric.job ?? "");
       assert.deepEqual(jobs.sort(), expectedFiring[a.alert] ?? [], `${a.alert}: ${a.expr}`);
     }
     await eventually(async () => {
-      const pending = await query(`ALERTS{alertname="AiDeployScrapeTargetDown",alertstate="pending",job="${brokenJob}"}`);
-      assert.equal(pending.length, 1, "the rule file loaded in Prometheus does not evaluate AiDeployScrapeTargetDown");
+      const pending = await query(`ALERTS{alertname="VllmModelUnavailable",alertstate="pending",job="${brokenJob}"}`);
+      assert.equal(pending.length, 1, "the rule file loaded in Prometheus does not evaluate VllmModelUnavailable");
       assert.equal(pending[0].metric.environment, LAB.environment);
     });
+  });
+
+  it("federation relabeling: one node label whatever the DCGM exporter wrote, no GPU Prometheus replica labels", async () => {
+    const temps = await eventually(async () => {
+      const r = await query(`${DCGM.gpuTemp.name}{${LABEL.job}="${FEDERATION_JOB}"}`);
+      assert.equal(r.length, 4, "two GPUs on each of two nodes");
+      return r;
+    });
+    assert.deepEqual([...new Set(temps.map((s) => s.metric.hostname))].sort(), ["gpu-node-1", "gpu-node-2"]);
+    const federated = await query(`{${LABEL.job}="${FEDERATION_JOB}"}`);
+    const leaked = federated.filter((s) => ["Hostname", ...GPU_PROMETHEUS_EXTERNAL_LABELS].some((l) => l in s.metric));
+    assert.deepEqual(leaked.map((s) => s.metric.__name__), []);
+    // kube-state-metrics arrives through the same job: the per-model availability rules read it.
+    assert.equal((await query(`${KUBE.statefulsetReplicasReady.name}{statefulset="${LAB.gpuModel}"}`)).length, 1);
   });
 
   for (const [file, model] of Object.entries(allDashboards())) {

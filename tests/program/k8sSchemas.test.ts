@@ -41,6 +41,7 @@ import { metricsHostname } from "../../components/gpu/layout";
 import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type WorkloadContext } from "../../components/gpu/vllm";
 import { MonitoringStack } from "../../components/monitoring/stack";
 import { prometheusRuleGroups } from "../../components/observability/rules";
+import { monitoredModels } from "../../program";
 import { allDashboards } from "../../dashboards";
 import { installMocks, settle, valueOf, type RecordedResource } from "../../scripts/plan/mockRecorder";
 import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "../helpers/k8sSchema";
@@ -295,7 +296,7 @@ describe("Kubernetes objects against the pinned schemas", function () {
         environment: "prod",
         secrets: { alertWebhookUrl: secret("https://hooks.example.com/x"), alertSlackWebhookUrl: secret("https://hooks.slack.com/x"), alertSmtpPassword: secret("smtp"), remoteWritePassword: secret("rw") },
         scrapeTargets: [{ jobName: target.jobName, target, credential: secret("federation-password") }],
-        ruleGroups: prometheusRuleGroups(config.monitoring!.alerting.thresholds, { environment: "prod" }),
+        ruleGroups: prometheusRuleGroups(config.monitoring!.alerting.thresholds, { environment: "prod", models: monitoredModels(config), slo: config.monitoring!.slo, runbookUrl: config.monitoring!.alerting.runbookUrl }),
         dashboards: allDashboards(),
       });
       await settle();
