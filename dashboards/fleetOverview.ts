@@ -4,7 +4,8 @@
  */
 import { PROMETHEUS, VLLM, VLLM_LABELS, type MetricDef } from "../components/metrics/catalogue";
 import { LABEL, VLLM_TARGETS } from "../components/observability/conventions";
-import { bucket, quantileOverRate, sumRate } from "../components/observability/queries";
+import { bucket, counterRate, quantileOverRate, sumRate } from "../components/observability/queries";
+import { withAiDeployNote } from "./notes";
 import { dashboard, type QuerySpec, type RowSpec } from "./grafana";
 
 const FILTER = [`${LABEL.environment}=~"$environment"`, `${VLLM_LABELS.model}=~"$model"`, `${LABEL.pod}=~"$pod"`];
@@ -14,7 +15,7 @@ const sel = (m: MetricDef) => `${m.name}{${F}}`;
 const rateOf = (m: MetricDef, by: string[]) => sumRate(m.name, { by, window: RI, matchers: FILTER });
 const percentiles = (m: MetricDef, by: string[] = [], legendPrefix = ""): QuerySpec[] =>
   [0.5, 0.95, 0.99].map((q) => ({ expr: quantileOverRate(q, m, { by, window: RI, matchers: FILTER }), legend: `${legendPrefix}p${Math.round(q * 100)}` }));
-const heatmap = (m: MetricDef): QuerySpec => ({ expr: `sum by (le) (rate(${bucket(m)}{${F}}[${RI}]))`, legend: "{{le}}", format: "heatmap" });
+const heatmap = (m: MetricDef): QuerySpec => ({ expr: `sum by (le) (${counterRate(`${bucket(m)}{${F}}`, RI)})`, legend: "{{le}}", format: "heatmap" });
 const REPLICA = "{{pod}}{{job}}";
 
 export function fleetOverviewDashboard(): Record<string, unknown> {
@@ -24,8 +25,8 @@ export function fleetOverviewDashboard(): Record<string, unknown> {
       panels: [
         { title: "Running requests", type: "stat", w: 4, h: 4, queries: [{ expr: `sum(${sel(VLLM.numRequestsRunning)})` }] },
         { title: "Waiting requests", type: "stat", w: 4, h: 4, queries: [{ expr: `sum(${sel(VLLM.numRequestsWaiting)})` }] },
-        { title: "Requests/s", type: "stat", w: 4, h: 4, unit: "reqps", queries: [{ expr: `sum(rate(${sel(VLLM.requestSuccess)}[${RI}]))` }] },
-        { title: "Generated tokens/s", type: "stat", w: 4, h: 4, queries: [{ expr: `sum(rate(${sel(VLLM.generationTokens)}[${RI}]))` }] },
+        { title: "Requests/s", type: "stat", w: 4, h: 4, unit: "reqps", queries: [{ expr: `sum(${counterRate(sel(VLLM.requestSuccess), RI)})` }] },
+        { title: "Generated tokens/s", type: "stat", w: 4, h: 4, queries: [{ expr: `sum(${counterRate(sel(VLLM.generationTokens), RI)})` }] },
         { title: "KV cache usage (max)", type: "stat", w: 4, h: 4, unit: "percentunit", thresholdRed: 0.9, queries: [{ expr: `max(${sel(VLLM.kvCacheUsage)})` }] },
         { title: "Replicas up", type: "stat", w: 4, h: 4, queries: [{ expr: `sum(${PROMETHEUS.up.name}{${VLLM_TARGETS},${LABEL.environment}=~"$environment"})` }] },
       ],
@@ -43,7 +44,7 @@ export function fleetOverviewDashboard(): Record<string, unknown> {
       panels: [
         {
           title: "Token throughput", type: "timeseries", w: 8,
-          queries: [{ expr: `sum(rate(${sel(VLLM.promptTokens)}[${RI}]))`, legend: "prompt" }, { expr: `sum(rate(${sel(VLLM.generationTokens)}[${RI}]))`, legend: "generation" }],
+          queries: [{ expr: `sum(${counterRate(sel(VLLM.promptTokens), RI)})`, legend: "prompt" }, { expr: `sum(${counterRate(sel(VLLM.generationTokens), RI)})`, legend: "generation" }],
         },
         { title: "Requests by finish reason", type: "timeseries", unit: "reqps", w: 8, queries: [{ expr: rateOf(VLLM.requestSuccess, [VLLM_LABELS.finishedReason]), legend: "{{finished_reason}}" }] },
         {
@@ -93,6 +94,6 @@ export function fleetOverviewDashboard(): Record<string, unknown> {
       { name: "model", label: "Model", query: `label_values(${VLLM.numRequestsRunning.name}{${LABEL.environment}=~"$environment"}, ${VLLM_LABELS.model})` },
       { name: "pod", label: "Pod", query: `label_values(${VLLM.numRequestsRunning.name}{${VLLM_LABELS.model}=~"$model"}, ${LABEL.pod})` },
     ],
-    content: rows,
+    content: rows.map((r) => ({ ...r, panels: r.panels.map(withAiDeployNote) })),
   });
 }

@@ -1,6 +1,7 @@
 /** Every dashboard of the program, keyed by file name in dashboards/ (written by `npx tsx scripts/dashboards.ts`). */
 import { fleetOverviewDashboard } from "./fleetOverview";
 import { gpuHardwareDashboard } from "./gpuHardware";
+import { sloDashboard } from "./slo";
 import { vllmApplicationDashboard } from "./vllmApplication";
 
 /** Every dashboard of the program: file name (e.g. `vllm-application.json`) → Grafana dashboard JSON model. */
@@ -9,6 +10,7 @@ export function allDashboards(): Record<string, Record<string, unknown>> {
     "vllm-application.json": vllmApplicationDashboard(),
     "gpu-hardware.json": gpuHardwareDashboard(),
     "vllm-fleet-overview.json": fleetOverviewDashboard(),
+    "vllm-slo.json": sloDashboard(),
   };
 }
 

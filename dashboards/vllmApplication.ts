@@ -1,9 +1,10 @@
 /** vLLM application dashboard: load, latency, tokens, KV/prefix cache, request phases, per-replica table. */
 import { PROMETHEUS, VLLM, VLLM_LABELS } from "../components/metrics/catalogue";
 import { VLLM_TARGETS } from "../components/observability/conventions";
-import { bucket, quantileOverRate, sumRate } from "../components/observability/queries";
+import { bucket, counterRate, quantileOverRate, sumRate } from "../components/observability/queries";
 import { RECORD, latencyQuantileRecord, type LatencyKey } from "../components/observability/recording";
 import { dashboard, type PanelSpec, type QuerySpec } from "./grafana";
+import { withAiDeployNote } from "./notes";
 import type { MetricDef } from "../components/metrics/catalogue";
 
 const MODEL = `${VLLM_LABELS.model}=~"$model"`;
@@ -61,14 +62,19 @@ export function vllmApplicationDashboard(): Record<string, unknown> {
     },
     { title: "Prompt length", type: "timeseries", w: 8, queries: livePercentiles(VLLM.requestPromptTokens, [0.5, 0.95]) },
     { title: "Generation length", type: "timeseries", w: 8, queries: livePercentiles(VLLM.requestGenerationTokens, [0.5, 0.95]) },
-    { title: "Tokens per engine step", type: "heatmap", w: 8, queries: [{ expr: `sum by (le) (rate(${bucket(VLLM.iterationTokens)}{${MODEL}}[${RI}]))`, legend: "{{le}}", format: "heatmap" }], description: "Batch size in tokens per scheduler iteration." },
+    { title: "Tokens per engine step", type: "heatmap", w: 8, queries: [{ expr: `sum by (le) (${counterRate(`${bucket(VLLM.iterationTokens)}{${MODEL}}`, RI)})`, legend: "{{le}}", format: "heatmap" }], description: "Batch size in tokens per scheduler iteration." },
+    {
+      title: "AI Deploy scrape interleaving", type: "timeseries", w: 24, h: 6, thresholdRed: 1.5,
+      queries: [{ expr: RECORD.interleaved, legend: "{{job}}" }],
+      description: "Counter resets per AI Deploy job in 10 minutes. Above 1, the app's URL answers /metrics from several replicas: rate panels and rate-based alerts leave the app out (alert AiDeployMetricsInterleaved, severity info). 0 or 1: one replica answers, everything is exact.",
+    },
     {
       title: "Per replica", type: "table", w: 24, h: 8,
       queries: [
         { expr: byInstance(VLLM.numRequestsRunning), instant: true, format: "table" },
         { expr: byInstance(VLLM.numRequestsWaiting), instant: true, format: "table" },
         { expr: `max by (instance) (${sel(VLLM.kvCacheUsage)})`, instant: true, format: "table" },
-        { expr: `sum by (instance) (rate(${sel(VLLM.generationTokens)}[${RI}]))`, instant: true, format: "table" },
+        { expr: `sum by (instance) (${counterRate(sel(VLLM.generationTokens), RI)})`, instant: true, format: "table" },
       ],
     },
   ];
@@ -78,6 +84,6 @@ export function vllmApplicationDashboard(): Record<string, unknown> {
     description: "vLLM serving: load, latency percentiles, tokens, KV and prefix cache, request phases and replicas.",
     tags: ["ovh-llm", "vllm"],
     variables: [{ name: "model", label: "Model", query: `label_values(${VLLM.numRequestsRunning.name}, ${VLLM_LABELS.model})` }],
-    content: panels,
+    content: panels.map(withAiDeployNote),
   });
 }
