@@ -10,9 +10,8 @@
  * generated configuration into its own Secret. Pure builders; `ScrapeTarget` (scrapeTarget.ts) wraps them.
  */
 import type { K8sObject } from "../gpu/k8s";
-import { runbookAnchor } from "../observability/rules";
 import { LABEL } from "../observability/conventions";
-import type { PromRuleGroup } from "../observability/rules";
+import { runbookAnchor, type PromRuleGroup } from "../observability/rules";
 import type { RemoteScrapeTarget } from "../observability/scrape";
 
 /**
