@@ -12,7 +12,7 @@
 import type { K8sObject } from "../gpu/k8s";
 import { LABEL } from "../observability/conventions";
 import { runbookAnchor, type PromRuleGroup } from "../observability/rules";
-import type { RemoteScrapeTarget } from "../observability/scrape";
+import type { MetricRelabeling, RemoteScrapeTarget } from "../observability/scrape";
 
 /**
  * Key of the basic-auth user name in a target's Secret: the ScrapeConfig's `basicAuth.username` is a SecretKeySelector
@@ -58,7 +58,7 @@ export interface ScrapeConfigOptions {
  * The ScrapeConfig of one target. Same scrape as `remoteScrapeConfig` (components/observability/scrape.ts, the form
  * proven against a real Prometheus): the operator turns `jobName` into the `job` label (CRD: "the job label is set by
  * means of relabeling configs"), `scheme`, `metricsPath`, `params`, `honorLabels`, `scrapeInterval`, `scrapeTimeout`,
- * `tlsConfig` and `staticConfigs` into their snake_case fields, and inlines the credentials it reads from the Secret.
+ * `tlsConfig`, `staticConfigs` and `metricRelabelings` into their snake_case fields, and inlines the credentials it reads from the Secret.
  */
 export function scrapeConfigObject(t: RemoteScrapeTarget, opts: ScrapeConfigOptions): K8sObject {
   checkScrapeTarget(t);
@@ -80,7 +80,19 @@ export function scrapeConfigObject(t: RemoteScrapeTarget, opts: ScrapeConfigOpti
         : { basicAuth: { username: ref(USERNAME_KEY), password: ref(t.secretKey) } }),
       tlsConfig: { insecureSkipVerify: false },
       staticConfigs: [{ targets: [t.host], labels: t.labels }],
+      ...(t.metricRelabelings?.length ? { metricRelabelings: t.metricRelabelings.map(camelRelabeling) } : {}),
     },
+  };
+}
+
+/** A `metric_relabel_configs` entry in the ScrapeConfig CRD's camelCase (`metricRelabelings[]`: sourceLabels, targetLabel). */
+function camelRelabeling(r: MetricRelabeling): Record<string, unknown> {
+  return {
+    action: r.action,
+    ...(r.source_labels ? { sourceLabels: r.source_labels } : {}),
+    ...(r.regex !== undefined ? { regex: r.regex } : {}),
+    ...(r.target_label ? { targetLabel: r.target_label } : {}),
+    ...(r.replacement !== undefined ? { replacement: r.replacement } : {}),
   };
 }
 

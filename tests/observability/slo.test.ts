@@ -6,6 +6,7 @@ import { readStackFile } from "../../config/stackFile";
 import { federationMetricRelabelings, federationMatchers, federationScrapeTarget } from "../../components/gpu/federation";
 import { inventoryRules, SLO_ERROR_BUDGET, SLO_OBJECTIVE, SLO_TTFT_THRESHOLD, type MonitoredModel } from "../../components/observability/models";
 import { remoteScrapeConfig } from "../../components/observability/scrape";
+import { scrapeConfigObject } from "../../components/monitoring/scrapeTargets";
 import { BURN } from "../../components/observability/slo";
 import { monitoredModels } from "../../program";
 
@@ -86,6 +87,12 @@ describe("federation scrape", () => {
     assert.deepEqual(scrape.metric_relabel_configs, federationMetricRelabelings());
     assert.deepEqual(federationMetricRelabelings(), [
       { action: "replace", source_labels: ["Hostname"], regex: "(.+)", target_label: "hostname", replacement: "$1" },
+      { action: "labeldrop", regex: "Hostname|prometheus|prometheus_replica" },
+    ]);
+    // The ScrapeConfig the monitoring stack creates carries the same relabelings, in the CRD's camelCase.
+    const spec = scrapeConfigObject(target, { namespace: "monitoring", release: "kps", scrapeInterval: "15s" }).spec as { metricRelabelings: unknown[] };
+    assert.deepEqual(spec.metricRelabelings, [
+      { action: "replace", sourceLabels: ["Hostname"], regex: "(.+)", targetLabel: "hostname", replacement: "$1" },
       { action: "labeldrop", regex: "Hostname|prometheus|prometheus_replica" },
     ]);
   });
