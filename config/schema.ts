@@ -6,6 +6,8 @@
  */
 import { z } from "zod";
 import { aiDeploySchema, aiProbeSchema } from "./schema/aiDeploy";
+import { containsCredential, isSecretName } from "./formats/credentials";
+import { inspectInput, NOT_SHOWN, ownValue, previewValue } from "./input";
 import { dnsLabel, msg } from "./schema/common";
 import { gpuClusterSchema, gpuModelSchema } from "./schema/gpu";
 import { clusterSchema, nodePoolSchema } from "./schema/mks";
@@ -65,6 +67,9 @@ export const SECRET_KEYS = {
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
+/** Whether `key` is one of the secret keys (an own key: `toString` or `constructor` are not secret keys). */
+export const isSecretKey = (key: string): key is SecretKey => Object.prototype.hasOwnProperty.call(SECRET_KEYS, key);
+
 /** One invalid key: where, what it held, what is allowed. */
 export interface ConfigIssue {
   key: string;
@@ -72,65 +77,86 @@ export interface ConfigIssue {
   allowed: string;
 }
 
+/** What an error shows instead of a value that may be a secret (under an unknown key, or looking like a credential). */
+export const REDACTED = NOT_SHOWN;
+
+/** The issue with its value redacted when it may be a secret: it looks like a credential, or its key's name says it is one. */
+function redacted(issue: ConfigIssue): ConfigIssue {
+  if (typeof issue.value === "string" && /^\[(?:secret|redacted)\]$/.test(issue.value)) return issue;
+  const name = issue.key.split(/[.:]/).pop() ?? "";
+  return containsCredential(issue.value) || (issue.value !== undefined && isSecretName(name)) ? { ...issue, value: REDACTED } : issue;
+}
+
 export class ConfigError extends Error {
-  constructor(public readonly issues: ConfigIssue[]) {
+  public readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    const shown = issues.map(redacted);
     super(
-      `Invalid stack configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
-        issues.map((i) => `  - ${i.key} = ${describeValue(i.value)}: expected ${i.allowed}`).join("\n"),
+      `Invalid stack configuration (${shown.length} problem${shown.length === 1 ? "" : "s"}):\n` +
+        shown.map((i) => `  - ${i.key} = ${describeValue(i.value)}: expected ${i.allowed}`).join("\n"),
     );
+    this.issues = shown;
     this.name = "ConfigError";
   }
 }
 
-function describeValue(v: unknown): string {
-  if (v === undefined) return "(missing)";
-  const s = JSON.stringify(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+const describeValue = (v: unknown): string => (v === undefined ? "(missing)" : previewValue(v, 80));
+
+/** `ovh-llm:a.b.0.c`; a segment that is not plain (dots, spaces, control characters) is shown JSON-quoted, so a key prints on one line as itself. */
+export function configKey(path: readonly (string | number)[]): string {
+  return `${PROJECT}:${path.map((seg) => (typeof seg === "number" || /^[A-Za-z0-9_/-]+$/.test(seg) ? String(seg) : JSON.stringify(seg))).join(".")}`;
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
   let v: unknown = root;
-  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  for (const k of path) v = ownValue(v, k);
   return v;
 }
 
+const UNKNOWN_KEY = "no such key (unknown setting, check the spelling; its value is not shown, it may be a misplaced secret)";
+
 function toIssues(prefix: (string | number)[], raw: unknown, error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = [...prefix, ...(issue.path as (string | number)[])];
+    if (issue.code === "unrecognized_keys") return issue.keys.map((k) => ({ key: configKey([...path, k]), value: REDACTED, allowed: UNKNOWN_KEY }));
+    // A map key that fails its own check: the key's message, shown with the key's value.
+    if (issue.code === "invalid_key") return [{ key: configKey(path), value: valueAt(raw, issue.path), allowed: issue.issues[0]?.message ?? issue.message }];
     let allowed = issue.message;
-    if (issue.code === "unrecognized_keys") {
-      return { key: `${PROJECT}:${[...path, issue.keys[0]].join(".")}`, value: valueAt(raw, [...issue.path, issue.keys[0]]), allowed: "no such key (unknown setting, check the spelling)" };
-    }
     if (/^Invalid input: expected .* received undefined$/.test(allowed)) allowed = `a value (required)`;
     const input = "input" in issue && issue.input !== undefined ? issue.input : valueAt(raw, issue.path);
-    return { key: `${PROJECT}:${path.join(".")}`, value: input, allowed };
+    return [{ key: configKey(path), value: input, allowed }];
   });
 }
 
 /**
  * Validates the raw stack config (`{ serviceName: "...", aiDeploy: {...}, ... }`, objects already parsed) and
- * fills defaults. Throws one `ConfigError` listing every problem.
+ * fills defaults. Throws one `ConfigError` listing every problem. The input is first checked as data
+ * (config/input.ts: plain values, bounded size, printable text, no credentials, no `__proto__`); only own keys are
+ * read, so `toString` or `constructor` are keys like any other (unknown ones).
  */
 export function parseConfig(raw: Record<string, unknown>): StackConfig {
-  const issues: ConfigIssue[] = [];
+  const report = inspectInput(raw);
+  const issues: ConfigIssue[] = report.issues.map((i) => ({ key: configKey(i.path), value: i.value, allowed: i.allowed }));
+  // Too big to look at further (an alias bomb, a 100 MB value): stop before the schema walks it.
+  if (report.exceeded) throw new ConfigError(issues);
   const known = new Set<string>([...Object.keys(stackSchema.shape), ...Object.keys(OPTIONAL_PARTS), ...Object.keys(SECRET_KEYS)]);
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) issues.push({ key: `${PROJECT}:${key}`, value: raw[key], allowed: `no such key (known: ${[...known].join(", ")})` });
+    if (!known.has(key)) issues.push({ key: configKey([key]), value: REDACTED, allowed: `no such key (known: ${[...known].join(", ")}; its value is not shown, it may be a misplaced secret)` });
   }
   const base: Record<string, unknown> = {};
-  for (const key of Object.keys(stackSchema.shape)) base[key] = raw[key];
+  for (const key of Object.keys(stackSchema.shape)) base[key] = ownValue(raw, key);
   const parsedBase = stackSchema.safeParse(base, { reportInput: true });
   if (!parsedBase.success) issues.push(...toIssues([], base, parsedBase.error));
 
   const parts: Partial<Record<keyof typeof OPTIONAL_PARTS, unknown>> = {};
   for (const [key, schema] of Object.entries(OPTIONAL_PARTS) as [keyof typeof OPTIONAL_PARTS, z.ZodType][]) {
-    const value = raw[key];
+    const value = ownValue(raw, key);
     if (value === undefined || value === null) continue;
     if (typeof value !== "object" || Array.isArray(value)) {
-      issues.push({ key: `${PROJECT}:${key}`, value, allowed: "an object (or omit it to turn this part off)" });
+      issues.push({ key: configKey([key]), value, allowed: "an object (or omit it to turn this part off)" });
       continue;
     }
-    if ((value as { enabled?: unknown }).enabled === false) continue;
+    if (ownValue(value, "enabled") === false) continue;
     const parsed = schema.safeParse(value, { reportInput: true });
     if (parsed.success) parts[key] = parsed.data;
     else issues.push(...toIssues([key], value, parsed.error));
@@ -173,5 +199,5 @@ export function alertingSecrets(alerting: MonitoringConfig["alerting"]): SecretK
 export function checkSecretsPresent(config: StackConfig, present: ReadonlySet<string>): void {
   const missing = requiredSecrets(config).filter((k) => !present.has(k));
   if (missing.length > 0)
-    throw new ConfigError(missing.map((k) => ({ key: `${PROJECT}:${k}`, value: undefined, allowed: `a secret: pulumi config set --secret ${k} <value> (${SECRET_KEYS[k]})` })));
+    throw new ConfigError(missing.map((k) => ({ key: configKey([k]), value: undefined, allowed: `a secret: pulumi config set --secret ${k} <value> (${SECRET_KEYS[k]})` })));
 }

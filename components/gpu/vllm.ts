@@ -47,7 +47,14 @@ function commonLabels(model: Pick<GpuModelConfig, "name">): Record<string, strin
   return { ...podLabels(model), "app.kubernetes.io/part-of": "ovh-llm", "app.kubernetes.io/managed-by": "pulumi" };
 }
 
-/** `vllm serve` arguments. The API key is NOT here (it would show in `ps` and the pod spec): env VLLM_API_KEY. */
+/**
+ * An argument as the kubelet should pass it: Kubernetes expands `$(VAR)` in container args from the container's
+ * env (which holds VLLM_API_KEY), and `$$` is its escape for a literal `$` (core/v1 Container.args;
+ * third_party/forked/golang/expansion/expand.go).
+ */
+export const literalArg = (arg: string): string => arg.replace(/\$/g, "$$$$");
+
+/** `vllm serve` arguments, escaped for the kubelet. The API key is NOT here (it would show in `ps` and the pod spec): env VLLM_API_KEY. */
 export function vllmArgs(model: GpuModelConfig): string[] {
   return [
     model.model,
@@ -62,7 +69,7 @@ export function vllmArgs(model: GpuModelConfig): string[] {
     "--port",
     String(VLLM_PORT),
     ...model.extraArgs,
-  ];
+  ].map(literalArg);
 }
 
 /** Seconds a pod may take from start to a healthy `/health`: model download on first start plus load. */

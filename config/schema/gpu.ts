@@ -1,21 +1,42 @@
 /** Config slice: the GPU inference cluster (`gpuCluster`). */
 import { z } from "zod";
-import { GPU_FLAVOR_FAMILIES, GPU_RESERVED_VLLM_FLAGS, dnsLabel, hostname, intBetween, isGpuFlavor, msg, pinnedImage, positive, ratio, reservedFlagIssues, storageSize } from "./common";
+import { metricsHostname } from "../../components/gpu/layout";
+import {
+  GPU_FLAVOR_FAMILIES,
+  GPU_RESERVED_VLLM_FLAGS,
+  dnsLabel,
+  gpusPerNode,
+  gpusPerNodeText,
+  hfModelId,
+  hostname,
+  httpsUrl,
+  intBetween,
+  isGpuFlavor,
+  listOf,
+  msg,
+  pinnedImage,
+  positive,
+  ratio,
+  reservedFlagIssues,
+  secretArgIssues,
+  servedModelName,
+  storageSize,
+} from "./common";
 import { clusterSchema } from "./mks";
 
 export const gpuModelSchema = z
   .object({
     /** Kubernetes name of the StatefulSet, Service and route; the key of its endpoint in the stack outputs. */
     name: dnsLabel,
-    model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, msg("a Hugging Face model id such as Qwen/Qwen3-VL-8B-Instruct")),
-    servedModelName: z.string().min(1).optional(),
+    model: hfModelId("Qwen/Qwen3-VL-8B-Instruct"),
+    servedModelName: servedModelName.optional(),
     image: pinnedImage,
     /** Public host name of this model's HTTPS route. */
     hostname,
     maxModelLen: intBetween(256, 1_048_576).default(8192),
     gpuMemoryUtilization: ratio.default(0.9),
     tensorParallelSize: intBetween(1, 8).default(1),
-    extraArgs: z.array(z.string()).default([]),
+    extraArgs: listOf(z.string(msg("a string")), 200, "a list of strings").default([]),
     /** PVC holding the Hugging Face cache, so restarts do not download again. */
     cacheSize: storageSize.default("100Gi"),
     minReplicas: intBetween(0, 20).default(1),
@@ -24,6 +45,7 @@ export const gpuModelSchema = z
   .strict()
   .transform((m) => ({ ...m, servedModelName: m.servedModelName ?? m.model }))
   .superRefine((m, ctx) => {
+    secretArgIssues(m.extraArgs, "extraArgs", ctx);
     reservedFlagIssues(m.extraArgs, GPU_RESERVED_VLLM_FLAGS, "extraArgs", ctx);
     if (m.maxReplicas < m.minReplicas)
       ctx.addIssue({ code: "custom", path: ["maxReplicas"], input: m.maxReplicas, message: `at least minReplicas (${m.minReplicas})` });
@@ -38,13 +60,13 @@ export const gpuClusterSchema = z
     metricsHostname: hostname.optional(),
     /** NVIDIA driver of the GPU operator; must support the CUDA of the vLLM image (CUDA 13 needs ≥ 580). */
     gpuDriverVersion: z.string().regex(/^\d{3}\.\d+(\.\d+)?$/, msg("a driver version such as 595.91.07")).default("595.91.07"),
-    models: z.array(gpuModelSchema).min(1, msg("at least one model")),
+    models: listOf(gpuModelSchema, 20, "a list of models").min(1, msg("at least one model")),
     tls: z
       .object({
         /** acme: cert-manager issues the certificate; provided: an existing TLS Secret. */
         mode: z.enum(["acme", "provided"], msg("acme or provided")).default("acme"),
         acmeEmail: z.email(msg("an e-mail address")).optional(),
-        acmeServer: z.url().default("https://acme-v02.api.letsencrypt.org/directory"),
+        acmeServer: httpsUrl.default("https://acme-v02.api.letsencrypt.org/directory"),
         /** With mode provided: a `kubernetes.io/tls` Secret in the gateway namespace. */
         certificateSecretName: dnsLabel.optional(),
       })
@@ -79,16 +101,56 @@ export const gpuClusterSchema = z
         input: g.cluster.nodePools.map((p) => p.flavor),
         message: `at least one pool with a GPU flavor (${GPU_FLAVOR_FAMILIES.join(", ")})`,
       });
-    const seen = new Set<string>();
-    g.models.forEach((m, i) => {
-      if (seen.has(m.name)) ctx.addIssue({ code: "custom", path: ["models", i, "name"], input: m.name, message: "a model name not used twice" });
-      seen.add(m.name);
-      if (m.minReplicas === 0 && !g.autoscaling.scaleToZero)
-        ctx.addIssue({
-          code: "custom",
-          path: ["models", i, "minReplicas"],
-          input: 0,
-          message: "at least 1 unless autoscaling.scaleToZero is true (a Prometheus trigger alone never scales up from zero)",
-        });
-    });
+    modelIssues(g, ctx);
   });
+
+/** Per-model rules across the cluster: unique names, hosts and served names; what the GPU pool can hold. */
+interface ModelsContext {
+  cluster: { nodePools: { name: string; flavor: string }[] };
+  metricsHostname?: string;
+  autoscaling: { scaleToZero: boolean };
+  models: z.infer<typeof gpuModelSchema>[];
+}
+
+function modelIssues(g: ModelsContext, ctx: z.RefinementCtx): void {
+  // Refinements also run when a nested check failed (zod 4): the list may be empty, a model's defaults unfilled.
+  if (g.models.length === 0) return;
+  // The models run on the first GPU pool (components/gpu/inferenceCluster.ts); one pod asks for tensorParallelSize GPUs of one node.
+  const pool = g.cluster.nodePools.find((p) => isGpuFlavor(p.flavor));
+  const names = new Set<string>();
+  const served = new Map<string, number>();
+  const hosts = new Map<string, string>();
+  const metricsHost = metricsHostname(g);
+  hosts.set(metricsHost, g.metricsHostname ? "gpuCluster.metricsHostname" : "the metrics endpoint (metrics.<domain of the first model>; set gpuCluster.metricsHostname to move it)");
+  g.models.forEach((m, i) => {
+    if (names.has(m.name)) ctx.addIssue({ code: "custom", path: ["models", i, "name"], input: m.name, message: "a model name not used twice" });
+    names.add(m.name);
+    const other = m.servedModelName === undefined ? undefined : served.get(m.servedModelName);
+    if (other !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["models", i, "servedModelName"],
+        input: m.servedModelName,
+        message: `a served model name not used by models[${other}] (the model_name label would mix both, and each would scale on the other's queue)`,
+      });
+    else served.set(m.servedModelName, i);
+    const owner = hosts.get(m.hostname);
+    if (owner !== undefined)
+      ctx.addIssue({ code: "custom", path: ["models", i, "hostname"], input: m.hostname, message: `a host name not already used by ${owner} (one listener and route per host)` });
+    else hosts.set(m.hostname, `models[${i}]`);
+    if (m.minReplicas === 0 && !g.autoscaling.scaleToZero)
+      ctx.addIssue({
+        code: "custom",
+        path: ["models", i, "minReplicas"],
+        input: 0,
+        message: "at least 1 unless autoscaling.scaleToZero is true (a Prometheus trigger alone never scales up from zero)",
+      });
+    if (pool && m.tensorParallelSize > gpusPerNode(pool.flavor).gpus)
+      ctx.addIssue({
+        code: "custom",
+        path: ["models", i, "tensorParallelSize"],
+        input: m.tensorParallelSize,
+        message: `at most the GPUs per node of GPU pool ${pool.name}: ${gpusPerNodeText(pool.flavor)} (one pod uses tensorParallelSize GPUs of one node; a bigger flavor such as l40s-180 has more)`,
+      });
+  });
+}

@@ -1,12 +1,16 @@
 /** Config slice: MKS clusters and their node pools. */
 import { z } from "zod";
-import { cidr, dnsLabel, intBetween, kubeVersion, labels, mksRegion, msg, nodeFlavor } from "./common";
+import { isQualifiedName } from "../formats/k8s";
+import { cidr, dnsLabel, duplicateTaintIssues, intBetween, kubeVersion, labels, labelValue, listOf, mksRegion, msg, nodeFlavor, TAINT_EFFECTS } from "./common";
 
-export const taintSchema = z.object({
-  key: z.string(msg("a taint key")).min(1, msg("a non-empty taint key")),
-  value: z.string(msg("a string")).default(""),
-  effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], msg("one of NoSchedule, PreferNoSchedule, NoExecute")),
-});
+/** Node taints, as the API server validates them (validateTaints: key a qualified name, value a label value). */
+export const taintSchema = z
+  .object({
+    key: z.string(msg("a taint key")).refine(isQualifiedName, msg("a taint key: [prefix/]name like a label key, such as nvidia.com/gpu")),
+    value: labelValue.default(""),
+    effect: z.enum(TAINT_EFFECTS, msg(`one of ${TAINT_EFFECTS.join(", ")}`)),
+  })
+  .strict();
 
 export const nodePoolSchema = z
   .object({
@@ -21,11 +25,12 @@ export const nodePoolSchema = z
     antiAffinity: z.boolean(msg("true or false")).default(false),
     monthlyBilled: z.boolean(msg("true or false")).default(false),
     labels: labels.default({}),
-    taints: z.array(taintSchema, msg("a list of {key, value, effect}")).default([]),
+    taints: listOf(taintSchema, 32, "a list of {key, value, effect}").default([]),
   })
   .strict()
   .transform((p) => ({ ...p, minNodes: p.minNodes ?? p.desiredNodes, maxNodes: p.maxNodes ?? Math.max(p.desiredNodes, 1) }))
   .superRefine((p, ctx) => {
+    duplicateTaintIssues(p.taints, "taints", ctx);
     if (p.minNodes > p.desiredNodes)
       ctx.addIssue({ code: "custom", path: ["minNodes"], input: p.minNodes, message: `at most desiredNodes (${p.desiredNodes})` });
     if (p.maxNodes < p.desiredNodes)
@@ -43,10 +48,10 @@ export const clusterSchema = z
     plan: z.enum(["free", "standard"], msg("free or standard")).default("free"),
     updatePolicy: z.enum(["ALWAYS_UPDATE", "MINIMAL_DOWNTIME", "NEVER_UPDATE"], msg("ALWAYS_UPDATE, MINIMAL_DOWNTIME or NEVER_UPDATE")).default("MINIMAL_DOWNTIME"),
     /** OpenStack id of a private network (vRack); omit for a public cluster. */
-    privateNetworkId: z.string(msg("an OpenStack network id")).min(1).optional(),
+    privateNetworkId: z.guid(msg("an OpenStack network id (a UUID such as 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d)")).optional(),
     /** When set, only these CIDRs may reach the Kubernetes API server. */
-    apiAllowedCidrs: z.array(cidr, msg("a list of IPv4 CIDRs")).optional(),
-    nodePools: z.array(nodePoolSchema, msg("a list of node pools")).min(1, msg("at least one node pool")),
+    apiAllowedCidrs: listOf(cidr, 100, "a list of IPv4 CIDRs").optional(),
+    nodePools: listOf(nodePoolSchema, 20, "a list of node pools").min(1, msg("at least one node pool")),
     /** How long node pool creation may take (GPU pools can take over an hour). */
     nodePoolCreateTimeoutMinutes: intBetween(10, 240).default(90),
   })

@@ -1,10 +1,36 @@
 /** Config slice: the monitoring stack (`monitoring`: kube-prometheus-stack on the monitoring cluster). */
 import { z } from "zod";
-import { cidr, dnsLabel, intBetween, msg, positive, promDuration, promSize, ratio, storageSize } from "./common";
+import { parseIpv4Cidr } from "../formats/network";
+import { kubeSizeBytes, promSizeBytes } from "../formats/units";
+import { cidr, dnsLabel, dnsSubdomain, hostPort, httpsUrl, intBetween, listOf, msg, positive, promDurationBetween, promSize, ratio, storageSize } from "./common";
 import { sloSchema } from "./slo";
 
 /** docs/runbooks.md: the default `runbookUrl` (a path in this repository). */
 export const RUNBOOK_PATH = "docs/runbooks.md";
+
+/**
+ * Mimir tenant ids (grafana.com/docs/mimir/latest/configure/about-tenant-ids): at most 150 characters of
+ * alphanumerics and ! - _ . * ' ( ), not "." or "..", not __mimir_cluster. Sent as the X-Scope-OrgID header, so
+ * nothing else (a CR/LF would inject headers).
+ */
+const MIMIR_TENANT = "a Mimir tenant id: at most 150 characters of a-z, A-Z, 0-9 and ! - _ . * ' ( ), not . or .. or __mimir_cluster";
+const isMimirTenant = (s: string) => /^[A-Za-z0-9!\-_.*'()]{1,150}$/.test(s) && s !== "." && s !== ".." && s !== "__mimir_cluster";
+
+/** HTTP basic-auth user ids (RFC 7617 2: no ':' and no control characters), at most 256 characters. */
+const BASIC_AUTH_USER = "a user name without ':' or spaces (HTTP basic auth, RFC 7617), at most 256 characters";
+const isBasicAuthUser = (s: string) => /^[\x21-\x39\x3b-\x7e]{1,256}$/.test(s);
+
+/**
+ * Grafana source ranges no wider than a /8 (Grafana is never open to all; with at most 50 entries of /8 or narrower
+ * the list cannot add up to every address either).
+ */
+function openGrafanaIssues(ranges: readonly string[], ctx: z.RefinementCtx): void {
+  ranges.forEach((r, i) => {
+    const parsed = parseIpv4Cidr(r);
+    if ("range" in parsed && parsed.range.prefix < 8)
+      ctx.addIssue({ code: "custom", path: ["sourceRanges", i], input: r, message: "a CIDR of /8 or narrower (Grafana is never open to all: list your office/VPN ranges)" });
+  });
+}
 
 export const alertThresholdsSchema = z
   .object({
@@ -29,10 +55,10 @@ export const monitoringSchema = z
     namespace: dnsLabel.default("monitoring"),
     /** Helm release name; also `fullnameOverride`, so Prometheus is `<release>-prometheus:9090`. */
     releaseName: dnsLabel.default("kps"),
-    retention: promDuration.default("15d"),
+    retention: promDurationBetween("2h", "10y").default("15d"),
     retentionSize: promSize.optional(),
-    scrapeInterval: promDuration.default("15s"),
-    storageClass: z.string().min(1).default("csi-cinder-high-speed"),
+    scrapeInterval: promDurationBetween("1s", "5m").default("15s"),
+    storageClass: dnsSubdomain.default("csi-cinder-high-speed"),
     prometheusStorage: storageSize.default("50Gi"),
     alertmanagerStorage: storageSize.default("10Gi"),
     grafanaStorage: storageSize.default("10Gi"),
@@ -41,11 +67,12 @@ export const monitoringSchema = z
       .object({
         /** ClusterIP: reach it with `kubectl port-forward`; LoadBalancer: public IP limited to `sourceRanges`. */
         exposure: z.enum(["ClusterIP", "LoadBalancer"], msg("ClusterIP or LoadBalancer")).default("ClusterIP"),
-        sourceRanges: z.array(cidr).default([]),
+        sourceRanges: listOf(cidr, 50, "a list of IPv4 CIDRs").default([]),
       })
       .strict()
       .default({ exposure: "ClusterIP", sourceRanges: [] })
       .superRefine((g, ctx) => {
+        openGrafanaIssues(g.sourceRanges, ctx);
         if (g.exposure === "LoadBalancer" && g.sourceRanges.length === 0)
           ctx.addIssue({ code: "custom", path: ["sourceRanges"], input: g.sourceRanges, message: "at least one CIDR when exposure is LoadBalancer (Grafana is never open to all)" });
       }),
@@ -53,10 +80,15 @@ export const monitoringSchema = z
       .object({
         /** Send to the webhook URL of the secret `alertWebhookUrl`. */
         webhook: z.boolean(msg("true or false")).default(false),
-        /** Slack channel for the secret `alertSlackWebhookUrl`. */
-        slackChannel: z.string().regex(/^#[\w-]+$/, msg("a Slack channel such as #llm-alerts")).optional(),
+        /** Slack channel for the secret `alertSlackWebhookUrl` (Slack: lower-case letters, digits, - and _, at most 80). */
+        slackChannel: z.string(msg("a Slack channel such as #llm-alerts")).regex(/^#[a-z0-9_-]{1,80}$/, msg("a Slack channel such as #llm-alerts (lower case, at most 80 characters)")).optional(),
         email: z
-          .object({ to: z.email(msg("an e-mail address")), from: z.email(msg("an e-mail address")), smarthost: z.string().regex(/^[\w.-]+:\d+$/, msg("host:port")), username: z.string().min(1) })
+          .object({
+            to: z.email(msg("an e-mail address")),
+            from: z.email(msg("an e-mail address")),
+            smarthost: hostPort,
+            username: z.string(msg(BASIC_AUTH_USER)).refine(isBasicAuthUser, msg(BASIC_AUTH_USER)),
+          })
           .strict()
           .optional(),
         thresholds: alertThresholdsSchema.default(alertThresholdsSchema.parse({})),
@@ -77,17 +109,27 @@ export const monitoringSchema = z
       .object({
         enabled: z.boolean(msg("true or false")).default(false),
         /** Prometheus remote-write endpoint, e.g. Mimir `https://mimir.example.com/api/v1/push`. */
-        url: z.url(msg("an https URL")).optional(),
+        url: httpsUrl.optional(),
         /** Sent as `X-Scope-OrgID` (Mimir tenant). */
-        tenant: z.string().min(1).optional(),
+        tenant: z.string(msg(MIMIR_TENANT)).refine(isMimirTenant, msg(MIMIR_TENANT)).optional(),
         /** Basic-auth user; the password is the secret `remoteWritePassword`. */
-        username: z.string().min(1).optional(),
+        username: z.string(msg(BASIC_AUTH_USER)).refine(isBasicAuthUser, msg(BASIC_AUTH_USER)).optional(),
       })
       .strict()
       .default({ enabled: false })
       .superRefine((r, ctx) => {
         if (r.enabled && !r.url) ctx.addIssue({ code: "custom", path: ["url"], input: r.url, message: "an https URL when remoteWrite.enabled is true" });
-        if (r.url && !r.url.startsWith("https://")) ctx.addIssue({ code: "custom", path: ["url"], input: r.url, message: "an https URL (metrics leave the cluster)" });
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const retained = m.retentionSize === undefined ? undefined : promSizeBytes(m.retentionSize);
+    const volume = kubeSizeBytes(m.prometheusStorage);
+    if (retained !== undefined && volume !== undefined && retained > volume)
+      ctx.addIssue({
+        code: "custom",
+        path: ["retentionSize"],
+        input: m.retentionSize,
+        message: `at most prometheusStorage (${m.prometheusStorage}; Prometheus' GB is GiB): the volume would fill before retention deletes anything`,
+      });
+  });

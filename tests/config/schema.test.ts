@@ -63,12 +63,19 @@ const badCases: BadCase[] = [
   { what: "AI Deploy enabled without a model", mutate: (c) => delete c.aiDeploy.model, key: "ovh-llm:aiDeploy.model", value: "(missing)", allowed: /required|Hugging Face/ },
   {
     what: "a vLLM flag the program sets",
-    mutate: (c) => (c.aiDeploy.vllmArgs = ["--max-model-len", "8192", "--api-key=abc"]),
+    mutate: (c) => (c.aiDeploy.vllmArgs = ["--max-model-len", "8192", "--port=9000"]),
     key: "ovh-llm:aiDeploy.vllmArgs.2",
-    value: '"--api-key=abc"',
+    value: '"--port=9000"',
     allowed: /a flag other than --port, --served-model-name, --disable-log-stats, --api-key/,
   },
-  { what: "the HF token in plain env", mutate: (c) => (c.aiDeploy.env = { HF_TOKEN: "hf_x" }), key: "ovh-llm:aiDeploy.env.HF_TOKEN", value: '"hf_x"', allowed: /--secret hfToken/ },
+  {
+    what: "the API key on the command line, its value redacted",
+    mutate: (c) => (c.aiDeploy.vllmArgs = ["--max-model-len", "8192", "--api-key=abc"]),
+    key: "ovh-llm:aiDeploy.vllmArgs.2",
+    value: '"--api-key=[redacted]"',
+    allowed: /sets vLLM's API key itself/,
+  },
+  { what: "the HF token in plain env", mutate: (c) => (c.aiDeploy.env = { HF_TOKEN: "hf_x" }), key: "ovh-llm:aiDeploy.env.HF_TOKEN", value: '"[redacted]"', allowed: /--secret hfToken/ },
   {
     what: "a histogram as AI Deploy autoscaling metric",
     mutate: (c) => (c.aiDeploy.autoscaling = { maxReplicas: 2, metric: "vllm:time_to_first_token_seconds" }),
@@ -78,13 +85,13 @@ const badCases: BadCase[] = [
   },
   { what: "a label the program sets", mutate: (c) => (c.aiDeploy.labels = { "ovh-llm-app": "x" }), key: "ovh-llm:aiDeploy.labels.ovh-llm-app", value: '"x"', allowed: /set by the program/ },
   {
-    what: "an API key on a GPU model's command line",
+    what: "a GPU-cluster flag the program sets",
     mutate: (c) => {
       c.gpuCluster = gpuCluster();
-      c.gpuCluster.models[0].extraArgs = ["--api-key", "k"];
+      c.gpuCluster.models[0].extraArgs = ["--enforce-eager", "--max-model-len", "4096"];
     },
-    key: "ovh-llm:gpuCluster.models.0.extraArgs.0",
-    value: '"--api-key"',
+    key: "ovh-llm:gpuCluster.models.0.extraArgs.1",
+    value: '"--max-model-len"',
     allowed: /--max-model-len, --gpu-memory-utilization, --tensor-parallel-size/,
   },
   { what: "bad retention string", mutate: (c) => (c.monitoring.retention = "15 days"), key: "ovh-llm:monitoring.retention", value: '"15 days"', allowed: /Prometheus duration/ },
@@ -138,8 +145,8 @@ const badCases: BadCase[] = [
     value: "0",
     allowed: /scaleToZero/,
   },
-  { what: "misspelt key", mutate: (c) => (c.monitoring.retension = "15d"), key: "ovh-llm:monitoring.retension", value: '"15d"', allowed: /no such key/ },
-  { what: "unknown top-level key", mutate: (c) => (c.aiDeployy = {}), key: "ovh-llm:aiDeployy", value: "{}", allowed: /no such key/ },
+  { what: "misspelt key", mutate: (c) => (c.monitoring.retension = "15d"), key: "ovh-llm:monitoring.retension", value: '"[redacted]"', allowed: /no such key/ },
+  { what: "unknown top-level key", mutate: (c) => (c.aiDeployy = {}), key: "ovh-llm:aiDeployy", value: '"[redacted]"', allowed: /no such key/ },
   { what: "part given as a string", mutate: (c) => (c.monitoring = "yes"), key: "ovh-llm:monitoring", value: '"yes"', allowed: /an object/ },
 ];
 
