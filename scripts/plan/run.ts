@@ -5,19 +5,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { listStacks, readStackFile, ROOT } from "../../config/stackFile";
+import { ROOT } from "../../config/stackFile";
 import { Artifacts, renderArtifacts } from "./artifacts";
 import { MASK, maskSecrets } from "./mask";
 import { installPlanRuntime } from "./mockRuntime";
 import type { PlannedOutputs, PlannedResource, SecretLeak } from "./model";
-import { applyOverrides, ConfigOverride } from "./overrides";
+import { planConfig } from "./config";
+import type { ConfigOverride } from "./overrides";
 
-export class UnknownStackError extends Error {
-  constructor(stack: string, stacks: string[]) {
-    super(`unknown stack "${stack}": no Pulumi.${stack}.yaml (stacks: ${stacks.join(", ") || "none"})`);
-    this.name = "UnknownStackError";
-  }
-}
+export { UnknownStackError } from "./config";
 
 /** The program ran but reported errors (failed applies or registrations), as `pulumi preview` would. */
 export class ProgramError extends Error {
@@ -42,6 +38,8 @@ export interface PlanResult {
 export interface PlanOptions {
   stack: string;
   overrides?: ConfigOverride[];
+  /** Read the config from this file instead of Pulumi.<stack>.yaml (like `pulumi preview --config-file`). */
+  configFile?: string;
   /** Runs the program and returns its exports (the stack outputs); requires the project's `index.ts` by default. */
   program?: () => Record<string, unknown>;
 }
@@ -49,11 +47,8 @@ export interface PlanOptions {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runIndex = () => require(path.join(ROOT, "index")) as Record<string, unknown>;
 
-export async function runPlan({ stack, overrides = [], program = runIndex }: PlanOptions): Promise<PlanResult> {
-  const stacks = listStacks();
-  if (!stacks.includes(stack)) throw new UnknownStackError(stack, stacks);
-  const file = readStackFile(stack);
-  const runtime = await installPlanRuntime(stack, { allConfig: applyOverrides(file.allConfig, overrides), secretKeys: file.secretKeys });
+export async function runPlan({ stack, overrides = [], configFile, program = runIndex }: PlanOptions): Promise<PlanResult> {
+  const runtime = await installPlanRuntime(stack, planConfig({ stack, overrides, configFile }));
 
   // Failures inside applies and registrations do not throw: the SDK logs them (`log.error`, which without an
   // engine goes to console.error) and counts them, and `pulumi preview` then fails. Do the same.

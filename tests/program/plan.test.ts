@@ -6,9 +6,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderArtifacts } from "../../scripts/plan/artifacts";
 import type { PlannedResource } from "../../scripts/plan/model";
-import { applyOverrides, parseOverride } from "../../scripts/plan/overrides";
+import { applyOverrides, OverrideError, parseOverride } from "../../scripts/plan/overrides";
 import { runPlan, writeArtifacts } from "../../scripts/plan/run";
 import { runTsxScript, type ScriptRun } from "../helpers/cli";
+import { billionLaughs } from "../config/fixtures";
 
 /** The plan CLI as users run it (`npm run plan -- ...`), in a child process: one program run per process. */
 const planCli = (args: string[]) => runTsxScript("scripts/plan.ts", args);
@@ -220,5 +221,63 @@ describe("offline plan: artifacts of a program with every kind of resource", fun
     assert.deepEqual(JSON.parse(result["ovh-llm:aiDeploy"]), { gpu: 1, autoscaling: { maxReplicas: 3 } });
     assert.equal(result["ovh-llm:environment"], "staging");
     assert.throws(() => parseOverride("gpu=3"), /namespace:key/);
+  });
+});
+
+describe("offline plan: hostile input through the real CLI", function () {
+  this.timeout(60_000);
+  const CANARY = "C4n4ryPlan";
+  let tmp: string;
+  const runs: Record<string, ScriptRun> = {};
+  const cases: Record<string, { args: string[]; stderr: RegExp }> = {
+    protoPath: { args: ["dev", "-c", "ovh-llm:monitoring.__proto__.enabled=false"], stderr: /^error: --config ovh-llm:monitoring\.__proto__\.enabled: "__proto__" is not a config key/ },
+    constructorPath: { args: ["dev", "-c", "ovh-llm:aiDeploy.constructor.prototype.polluted=1"], stderr: /^error: --config ovh-llm:aiDeploy\.constructor\.prototype\.polluted: "constructor" is not a config key/ },
+    openGrafana: {
+      args: ["prod", "-c", 'ovh-llm:monitoring.grafana={"exposure":"LoadBalancer","sourceRanges":["0.0.0.0/0"]}'],
+      stderr: /^error: Invalid stack configuration \(1 problem\):\n {2}- ovh-llm:monitoring\.grafana\.sourceRanges\.0 = "0\.0\.0\.0\/0": expected a CIDR of \/8 or narrower/,
+    },
+    tokenInEnv: {
+      args: ["prod", "-c", `ovh-llm:aiDeploy.env.HUGGINGFACEHUB_API_TOKEN=hf_${CANARY}abcdefghijklmnopqrstuvwxyz`],
+      stderr: /- ovh-llm:aiDeploy\.env\.HUGGINGFACEHUB_API_TOKEN = "\[redacted\]": expected no credential in plain config .*--secret hfToken/,
+    },
+    misspeltSecret: { args: ["dev", "-c", `ovh-llm:hfTokn=${CANARY}`], stderr: /- ovh-llm:hfTokn = "\[redacted\]": expected no such key/ },
+    billionLaughs: { args: ["dev", "--config-file", "LAUGHS"], stderr: /^error: Pulumi\.laughs\.yaml:3:3: ovh-llm:aiDeploy is too big: .*once YAML aliases are expanded/ },
+    yamlSyntax: { args: ["dev", "--config-file", "SYNTAX"], stderr: /^error: Pulumi\.syntax\.yaml:3:\d+: invalid YAML: [^\n]*\n$/ },
+  };
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-hostile-"));
+    const files = { LAUGHS: path.join(tmp, "Pulumi.laughs.yaml"), SYNTAX: path.join(tmp, "Pulumi.syntax.yaml") };
+    fs.writeFileSync(files.LAUGHS, billionLaughs());
+    fs.writeFileSync(files.SYNTAX, "config:\n  ovh-llm:environment: [dev\n  ovh-llm:x: 1\n");
+    const results = await Promise.all(
+      Object.entries(cases).map(([name, c]) => planCli([...c.args.map((a) => files[a as keyof typeof files] ?? a), "--out", path.join(tmp, name)])),
+    );
+    Object.keys(cases).forEach((name, i) => (runs[name] = results[i]));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  for (const name of Object.keys(cases)) {
+    it(`${name}: exit 1 with the problem in one message, no stack trace, no secret, nothing written`, () => {
+      const run = runs[name];
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, cases[name].stderr);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+      assert.ok(!(run.stdout + run.stderr).includes(CANARY), "a secret value in the output");
+      assert.ok(!fs.existsSync(path.join(tmp, name)), "nothing written");
+    });
+  }
+});
+
+describe("offline plan: --config paths never reach a prototype", () => {
+  it("refuses __proto__, constructor and prototype segments, and values over 64 KiB", () => {
+    for (const arg of ["ovh-llm:__proto__=1", "ovh-llm:a.__proto__.b=1", "ovh-llm:a.constructor=1", "ovh-llm:a.prototype.b=1"]) assert.throws(() => parseOverride(arg), OverrideError, arg);
+    assert.throws(() => parseOverride(`ovh-llm:a=${"x".repeat(70_000)}`), /at most 65536 characters/);
+  });
+
+  it("applies a path with own properties only, even when handed a crafted key", () => {
+    const result = applyOverrides({ "ovh-llm:monitoring": "{}" }, [{ key: "ovh-llm:monitoring.__proto__.polluted", value: true }]);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, "Object.prototype untouched");
+    assert.equal(result["ovh-llm:monitoring"], '{"__proto__":{"polluted":true}}', "an own key, which the schema then refuses by name");
   });
 });
