@@ -12,7 +12,7 @@ import { runTsxScript, type ScriptRun } from "../helpers/cli";
 import { billionLaughs } from "../config/fixtures";
 
 /** The plan CLI as users run it (`npm run plan -- ...`), in a child process: one program run per process. */
-const planCli = (args: string[]) => runTsxScript("scripts/plan.ts", args);
+const planCli = (args: string[]) => runTsxScript("scripts/plan.ts", args, { timeoutMs: 55_000 });
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
