@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { AiDeployConfig } from "../../config/schema";
 import { AiDeployAppResource, AiDeployTokenResource, type ProviderOptions } from "./providers";
 import { appSpecInput, servedModelName, tokenInput } from "./spec";
@@ -8,7 +9,7 @@ export interface AiDeployAppArgs {
   serviceName: string;
   /** Validated `aiDeploy` settings of the stack. */
   config: AiDeployConfig;
-  /** Environment name (dev, prod): put on the app as a label and in the token name. */
+  /** Environment name (dev, prod): put on the app as a label. */
   environment: string;
   /** Hugging Face token (secret) for gated models; sent as env `HF_TOKEN`, stored only as a secret. */
   hfToken?: pulumi.Output<string>;
@@ -18,7 +19,11 @@ export interface AiDeployAppArgs {
 
 /**
  * A vLLM server on OVHcloud AI Deploy, private (token only), autoscaled on one of its own vLLM metrics, plus an AI
- * token that reaches exactly this app (label selector `ovh-llm-app=<name>`) for clients and Prometheus.
+ * token that reaches exactly this app (label selector `ovh-llm-app=<id>`) for clients and Prometheus.
+ *
+ * Ownership: a `random.RandomId` in this stack's state is the app resource's identity (label `ovh-llm-app`, with
+ * `ovh-llm-stack` and `ovh-llm-env`). It exists before the app, so a run that lost the create answer finds its app
+ * again, while another stack (or another person's state of the same stack) never takes it.
  */
 export class AiDeployApp extends pulumi.ComponentResource {
   /** OVH id of the app. */
@@ -38,7 +43,9 @@ export class AiDeployApp extends pulumi.ComponentResource {
 
   constructor(name: string, args: AiDeployAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ovhLlm:aideploy:App", name, {}, opts);
-    const body = appSpecInput(args.config, args.environment);
+    const ownerId = new random.RandomId(`${name}-owner`, { byteLength: 6 }, { parent: this }).hex;
+    const stack = pulumi.getStack();
+    const body = ownerId.apply((appId) => appSpecInput(args.config, { appId, stack, environment: args.environment }));
 
     const app = new AiDeployAppResource(
       `${name}-app`,
@@ -52,11 +59,11 @@ export class AiDeployApp extends pulumi.ComponentResource {
       args.providerOptions,
     );
 
-    // Created after the app: if the app cannot be created, no token exists for nothing. The selector does not need
-    // the app id, so apps re-created later (name unchanged) are reached by the same token.
+    // Created after the app: if the app cannot be created, no token exists for nothing. The selector names the
+    // resource's id, not OVH's app id, so an app re-created later (replacement) is reached by the same token.
     const token = new AiDeployTokenResource(
       `${name}-token`,
-      { serviceName: args.serviceName, body: tokenInput(args.config, args.environment), renewalCounter: args.config.token.renewalCounter },
+      { serviceName: args.serviceName, body: ownerId.apply((appId) => tokenInput(args.config, { appId })), renewalCounter: args.config.token.renewalCounter },
       { parent: this, dependsOn: [app] },
       args.providerOptions,
     );

@@ -1,102 +1,42 @@
 /**
- * Pure builders: validated `AiDeployConfig` → OVH AI Deploy API request bodies (`AppSpecInput`, `UpdateInput`,
- * `ScalingStrategyInput`, token body). Field names are the API's (reference/ovh-ai-deploy-api.md, from the types
- * OVH's Control Panel uses: `cloud/project/ai/app`). No Pulumi, no I/O, no secrets: the Hugging Face token is added
- * by the provider at request time (`withHfToken`), so it never sits in these plain objects.
+ * Pure builders: validated `AiDeployConfig` → OVH AI Deploy API request bodies. Every body is typed with the
+ * generated OVH schema types (`components/ovh/apiTypes.ts`, npm `@datatr-ux/ovhcloud-types`), so a field OVH does not
+ * describe does not compile. No Pulumi, no I/O, no secrets: the Hugging Face token is added by the provider at
+ * request time (`withHfToken`), so it never sits in these plain objects.
  */
-import { AI_DEPLOY_PROGRAM_LABELS, type AiDeployConfig, type AiProbeConfig } from "../../config/schema";
+import { AI_DEPLOY_PROGRAM_LABELS, LABEL_MAX_LENGTH, type AiDeployConfig, type AiProbeConfig } from "../../config/schema";
+import type { AppSpecInput, CustomMetricsInput, Env, JobEnv, Label, ProbeInput, ResourcesInput, ScalingStrategyInput, TokenRole, TokenSpec, UpdateInput, Volume } from "../ovh/apiTypes";
 
-export type AiRegion = "GRA" | "BHS";
-export type CustomMetricsFormat = "JSON" | "PROMETHEUS" | "XML" | "YAML";
-export type AggregationType = "AVERAGE" | "MAX" | "MIN" | "SUM";
-export type TokenRole = "ai_training_read" | "ai_training_operator";
+export type { AppSpecInput, ScalingStrategyInput, TokenSpec, UpdateInput };
 
-export interface EnvVar {
-  name: string;
-  value: string;
+/**
+ * The create body this program sends: `AppSpecInput` with the fields it always sets made required (so the providers
+ * can compare them) and `unsecureHttp` pinned to false (reachable only with a token).
+ */
+export type AppBody = AppSpecInput &
+  Required<Pick<AppSpecInput, "command" | "defaultHttpPort" | "envVars" | "labels" | "probe" | "livenessProbe" | "scalingStrategy" | "volumes">> & {
+    resources: ResourcesInput & { flavor: string };
+    unsecureHttp: false;
+  };
+
+/** Who owns an app: the labels identify the project (key prefix), the stack and the resource. */
+export interface Ownership {
+  /** Random id of the app resource in this stack's state (`random.RandomId`, 12 hex): unique per resource and state. */
+  appId: string;
+  /** Pulumi stack name. */
+  stack: string;
+  /** Environment (dev, prod). */
+  environment: string;
 }
 
-export interface ProbeInput {
-  path: string;
-  port: number;
-  initialDelaySeconds: number;
-  periodSeconds: number;
-  timeoutSeconds: number;
-  failureThreshold: number;
-  successThreshold: number;
-}
-
-export interface CustomMetricsInput {
-  apiUrl: string;
-  format: CustomMetricsFormat;
-  valueLocation: string;
-  targetValue: number;
-  aggregationType: AggregationType;
-}
-
-export type ScalingStrategyInput =
-  | { fixed: { replicas: number } }
-  | {
-      automatic: {
-        replicasMin: number;
-        replicasMax: number;
-        customMetrics: CustomMetricsInput;
-        scaleUpStabilizationWindowSeconds: number;
-        scaleDownStabilizationWindowSeconds: number;
-        /** Only when `replicasMin` is 0 (scale to zero). */
-        cooldownPeriodSeconds?: number;
-      };
-    };
-
-export interface VolumeInput {
-  mountPath: string;
-  permission: "RO" | "RW" | "RWD";
-  cache: boolean;
-  volumeSource: { standalone: { name: string } };
-}
-
-/** `POST /cloud/project/{serviceName}/ai/app` body. */
-export interface AppSpecInput {
-  name: string;
-  image: string;
-  region: AiRegion;
-  resources: { flavor: string; gpu: number };
-  command: string[];
-  defaultHttpPort: number;
-  envVars: EnvVar[];
-  labels: Record<string, string>;
-  probe: ProbeInput;
-  livenessProbe: ProbeInput;
-  scalingStrategy: ScalingStrategyInput;
-  volumes: VolumeInput[];
-  /** Always false: the app is reachable only with a token. */
-  unsecureHttp: false;
-}
-
-/** `PUT /cloud/project/{serviceName}/ai/app/{appId}` body: what can change in place (no labels, no scaling). */
-export interface UpdateInput {
-  image: string;
-  resources: { flavor: string; gpu: number };
-  command: string[];
-  defaultHttpPort: number;
-  envVars: EnvVar[];
-  probe: ProbeInput;
-  livenessProbe: ProbeInput;
-}
-
-/** `POST /cloud/project/{serviceName}/ai/token` body. */
-export interface TokenInput {
-  name: string;
-  region: AiRegion;
-  role: TokenRole;
-  /** `key=value`; never empty (a token without selector reaches every app of the project). */
-  labelSelector: string;
-}
-
-/** Label the component puts on its app; the app's token selects it, and lookups find the app by it. */
+/** The app resource's identity; the app's token selects it. */
 export const APP_LABEL = AI_DEPLOY_PROGRAM_LABELS[0];
-/** Label with the environment (dev, prod) of the app. */
-export const ENVIRONMENT_LABEL = AI_DEPLOY_PROGRAM_LABELS[1];
+/** The Pulumi stack that manages the app (readable; the identity is `APP_LABEL`). */
+export const STACK_LABEL = AI_DEPLOY_PROGRAM_LABELS[1];
+/** The environment (dev, prod). */
+export const ENVIRONMENT_LABEL = AI_DEPLOY_PROGRAM_LABELS[2];
+// Copied at load: functions below must not reference the config module (the providers' closures are serialized).
+const LABEL_MAX = LABEL_MAX_LENGTH;
 /** Placeholder AI Deploy replaces with each replica's address in `customMetrics.apiUrl`. */
 export const SELF = "<SELF>";
 /** The Hugging Face token's environment variable; only added at request time. */
@@ -115,42 +55,45 @@ export function vllmCommand(config: AiDeployConfig): string[] {
   return ["vllm", "serve", config.model, "--served-model-name", servedModelName(config), "--port", String(config.port), ...config.vllmArgs];
 }
 
-/** App labels: the user's, plus the selector label of the app's token and the environment. */
-export function appLabels(config: AiDeployConfig, environment: string): Record<string, string> {
-  return { ...config.labels, [APP_LABEL]: config.name, [ENVIRONMENT_LABEL]: environment };
+/**
+ * A label value within OVH's label rules as the Control Panel enforces them (1–15 characters, `ovh/` reserved:
+ * ovh/manager `pci-ai-tools/src/components/labels/useLabelForm.hook.tsx`), in Kubernetes' label charset.
+ */
+export function labelValue(raw: string): string {
+  const clean = raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").slice(0, LABEL_MAX).replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  return clean || "x";
 }
 
-/** Label selector of the app's token: exactly this app. */
-export function tokenLabelSelector(config: AiDeployConfig): string {
-  return `${APP_LABEL}=${config.name}`;
+/** App labels: the user's, plus the ownership labels (resource id, stack, environment). */
+export function appLabels(config: AiDeployConfig, owner: Ownership): Record<string, string> {
+  return { ...config.labels, [APP_LABEL]: owner.appId, [STACK_LABEL]: labelValue(owner.stack), [ENVIRONMENT_LABEL]: labelValue(owner.environment) };
+}
+
+/** Label selector of the app's token: exactly this app resource of this stack. */
+export function tokenLabelSelector(owner: Pick<Ownership, "appId">): string {
+  return `${APP_LABEL}=${owner.appId}`;
 }
 
 /**
  * Scaling strategy. `min == max` is sent as `fixed` (a custom metric cannot change anything, and OVH then runs no
  * scaler); otherwise `automatic` on a vLLM metric read from each replica's own `/metrics` (`http://<SELF>:<port>`).
+ * The stabilization windows and cooldown are not in the generated `ScalingAutomaticStrategyInput` (1.0.84), although
+ * the Control Panel sends them: this program does not, so the body stays inside the schema.
  */
 export function scalingStrategyInput(config: AiDeployConfig): ScalingStrategyInput {
   const a = config.autoscaling;
   if (a.minReplicas === a.maxReplicas) return { fixed: { replicas: a.minReplicas } };
-  return {
-    automatic: {
-      replicasMin: a.minReplicas,
-      replicasMax: a.maxReplicas,
-      customMetrics: {
-        apiUrl: `http://${SELF}:${config.port}/metrics`,
-        format: "PROMETHEUS",
-        valueLocation: a.metric,
-        targetValue: a.targetValue,
-        aggregationType: a.aggregation,
-      },
-      scaleUpStabilizationWindowSeconds: a.scaleUpStabilizationWindowSeconds,
-      scaleDownStabilizationWindowSeconds: a.scaleDownStabilizationWindowSeconds,
-      ...(a.minReplicas === 0 ? { cooldownPeriodSeconds: a.cooldownPeriodSeconds } : {}),
-    },
+  const customMetrics: CustomMetricsInput = {
+    apiUrl: `http://${SELF}:${config.port}/metrics`,
+    format: "PROMETHEUS",
+    valueLocation: a.metric,
+    targetValue: a.targetValue,
+    aggregationType: a.aggregation,
   };
+  return { automatic: { replicasMin: a.minReplicas, replicasMax: a.maxReplicas, customMetrics } };
 }
 
-export function probeInput(probe: AiProbeConfig, defaultPort: number): ProbeInput {
+export function probeInput(probe: AiProbeConfig, defaultPort: number): Required<ProbeInput> {
   return {
     path: probe.path,
     port: probe.port ?? defaultPort,
@@ -163,14 +106,14 @@ export function probeInput(probe: AiProbeConfig, defaultPort: number): ProbeInpu
 }
 
 /** Plain environment, sorted by name (stable diffs). Secrets come from Pulumi secrets (`withHfToken`). */
-export function envVars(config: AiDeployConfig): EnvVar[] {
+export function envVars(config: AiDeployConfig): JobEnv[] {
   return Object.keys(config.env)
     .sort()
     .map((name) => ({ name, value: config.env[name] }));
 }
 
 /** Standalone volumes; unnamed ones are named after their mount path (`/hub` → `hub`). */
-export function volumeInputs(config: AiDeployConfig): VolumeInput[] {
+export function volumeInputs(config: AiDeployConfig): Volume[] {
   return config.volumes.map((v) => ({
     mountPath: v.mountPath,
     permission: v.permission,
@@ -179,17 +122,22 @@ export function volumeInputs(config: AiDeployConfig): VolumeInput[] {
   }));
 }
 
+/** CPU flavors (`*-cpu`) are sized in `cpu`, GPU flavors in `gpu` (ResourcesInput / UpdateInput doc comments). */
+export function resourcesInput(flavor: string, count: number): AppBody["resources"] {
+  return flavor.endsWith("-cpu") ? { flavor, cpu: count } : { flavor, gpu: count };
+}
+
 /** The create body, without secrets. */
-export function appSpecInput(config: AiDeployConfig, environment: string): AppSpecInput {
+export function appSpecInput(config: AiDeployConfig, owner: Ownership): AppBody {
   return {
     name: config.name,
     image: config.image,
     region: config.region,
-    resources: { flavor: config.flavor, gpu: config.gpu },
+    resources: resourcesInput(config.flavor, config.gpu),
     command: vllmCommand(config),
     defaultHttpPort: config.port,
     envVars: envVars(config),
-    labels: appLabels(config, environment),
+    labels: appLabels(config, owner),
     probe: probeInput(config.readinessProbe, config.port),
     livenessProbe: probeInput(config.livenessProbe, config.port),
     scalingStrategy: scalingStrategyInput(config),
@@ -199,31 +147,50 @@ export function appSpecInput(config: AiDeployConfig, environment: string): AppSp
 }
 
 /** A copy of a body with `HF_TOKEN` set (request time only: the result must never be stored or logged). */
-export function withHfToken<T extends { envVars: EnvVar[] }>(body: T, hfToken: string | undefined): T {
+export function withHfToken<T extends { envVars: JobEnv[] }>(body: T, hfToken: string | undefined): T {
   if (!hfToken) return body;
   return { ...body, envVars: [...body.envVars.filter((e) => e.name !== HF_TOKEN_ENV), { name: HF_TOKEN_ENV, value: hfToken }] };
 }
 
-/** The in-place update body of a create body. */
-export function updateInput(spec: AppSpecInput): UpdateInput {
+/**
+ * `UpdateInput` of a create body: flat (`url` is the image, `flavor` and `gpu`/`cpu` beside it). `envVars` is a
+ * patch (UpdateInput.d.ts: "Environment variables to be patched (empty/null value to remove)"): every variable the
+ * app had (`previousEnv`) and the body no longer has is sent with an empty value, so it is removed.
+ */
+export function updateInput(spec: AppBody, previousEnv: readonly string[] = []): UpdateInput {
+  const names = new Set(spec.envVars.map((e) => e.name));
+  const removed: Env[] = [...new Set(previousEnv)].filter((n) => !names.has(n)).sort().map((name) => ({ name, value: "" }));
   return {
-    image: spec.image,
-    resources: spec.resources,
+    url: spec.image,
+    flavor: spec.resources.flavor,
+    ...(spec.resources.cpu !== undefined ? { cpu: spec.resources.cpu } : { gpu: spec.resources.gpu }),
     command: spec.command,
     defaultHttpPort: spec.defaultHttpPort,
-    envVars: spec.envVars,
+    envVars: [...spec.envVars, ...removed],
     probe: spec.probe,
     livenessProbe: spec.livenessProbe,
   };
+}
+
+/** Label calls that turn `from` into `to` (`PUT .../label`; no value deletes). OVH's `ovh/` labels are left alone. */
+export function labelChanges(from: Record<string, string> | undefined, to: Record<string, string>): Label[] {
+  const calls: Label[] = Object.entries(to)
+    .filter(([k, v]) => from?.[k] !== v)
+    .map(([name, value]) => ({ name, value }));
+  for (const name of Object.keys(from ?? {})) if (!(name in to) && !name.startsWith("ovh/")) calls.push({ name });
+  return calls;
 }
 
 export function tokenRole(role: AiDeployConfig["token"]["role"]): TokenRole {
   return role === "operator" ? "ai_training_operator" : "ai_training_read";
 }
 
-/** The token body: scoped by label to this app only. */
-export function tokenInput(config: AiDeployConfig, environment: string): TokenInput {
-  return { name: `${config.name}-${environment}-access`, region: config.region, role: tokenRole(config.token.role), labelSelector: tokenLabelSelector(config) };
+/**
+ * The token body: scoped by label to this app resource only. `TokenSpec` has no labels, so the token's ownership is
+ * in its name (project prefix, app name, the app resource's id) and its selector.
+ */
+export function tokenInput(config: AiDeployConfig, owner: Pick<Ownership, "appId">): TokenSpec {
+  return { name: `ovh-llm-${config.name}-${owner.appId}`, region: config.region, role: tokenRole(config.token.role), labelSelector: tokenLabelSelector(owner) };
 }
 
 /** `https://<appId>.app.<region>.ai.cloud.ovh.net` without the scheme (the Prometheus scrape target). */

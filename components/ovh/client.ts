@@ -5,6 +5,8 @@
  * Retries are idempotent-safe: GET/PUT/DELETE are retried on 429, 5xx, network errors and timeouts; POST only on 429
  * (the API refused it before doing anything). A POST that fails with 5xx/network/timeout may or may not have been
  * applied: it throws an `OvhApiError` with `ambiguous: true` and the caller reconciles (looks the object up first).
+ * `Retry-After` is obeyed up to `maxRetryAfterMs` (60 s), and no wait runs past a call's `deadline`. Lists are read
+ * whole with OVH's paging headers (`getAll`). A 403 names the IAM action and the access rule the call needs.
  *
  * Dynamic providers serialize this code with its closure: no module-level clients or imported modules are used by
  * the methods (`crypto` is required inside), only globals (`fetch`, `setTimeout`, `AbortController`).
@@ -85,10 +87,37 @@ export class OvhApiError extends Error {
     public readonly ambiguous: boolean,
     /** How many attempts were made. */
     public readonly attempts: number,
+    /** The API's error class (`{"class": "Client::Forbidden"}`), when it sent one. */
+    public readonly errorClass?: string,
   ) {
     super(message);
     this.name = "OvhApiError";
   }
+}
+
+/**
+ * The IAM action of a call, in OVH's naming (`publicCloudProject:apiovh:<route without ids>/<verb>`: the read actions
+ * are listed in ovh/docs' IAM permissions groups guide, e.g. `ai/app/get`, `ai/capabilities/region/flavor/get`,
+ * `capabilities/kube/flavors/get`; write verbs follow the same pattern: create, edit, delete, or the action's own
+ * name such as start, stop, renew).
+ */
+export function iamActionOf(method: string, path: string): string {
+  const segments = path.split("?")[0].replace(/^\/cloud\/project\/[^/]+\/?/, "").split("/").filter(Boolean);
+  const route = segments.filter((s, i) => !(["app", "token", "region"].includes(segments[i - 1]) && s !== "command"));
+  const last = route[route.length - 1];
+  if (["start", "stop", "renew"].includes(last)) return `publicCloudProject:apiovh:${route.join("/")}`;
+  const verb = ({ GET: "get", POST: "create", PUT: "edit", DELETE: "delete" } as Record<string, string>)[method] ?? method.toLowerCase();
+  return `publicCloudProject:apiovh:${[...route, verb].join("/")}`;
+}
+
+/** What to do about a 403: the right the call needs, for application keys and for OAuth2/IAM. */
+export function forbiddenHint(method: string, path: string): string {
+  const project = path.match(/^\/cloud\/project\/([^/]+)/)?.[1];
+  const rule = project ? `${method} /cloud/project/${project}/*` : `${method} ${path.split("?")[0]}`;
+  return (
+    `the credentials lack the right for this call: IAM action ${iamActionOf(method, path)} (OAuth2 service account: add it to the ` +
+    `account's IAM policy on the project) or the access rule "${rule}" (application key: create a consumer key with it); see docs/ai-deploy.md#ovh-api-credentials`
+  );
 }
 
 export interface OvhClientOptions extends OvhSettings {
@@ -100,7 +129,18 @@ export interface OvhClientOptions extends OvhSettings {
   backoffMs?: number;
   /** Upper bound of one backoff delay (default 10 s). */
   maxBackoffMs?: number;
+  /** Upper bound of a `Retry-After` wait (default 60 s): one 429 never parks a deployment for hours. */
+  maxRetryAfterMs?: number;
 }
+
+/** Per call: a deadline (epoch ms) no retry wait may pass, and extra request headers. */
+export interface RequestOptions {
+  deadline?: number;
+  headers?: Record<string, string>;
+}
+
+/** Page size of `getAll` (OVH's paging headers; the Control Panel asks up to 50000 in one page). */
+export const PAGE_SIZE = 1000;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -119,21 +159,45 @@ export class OvhClient {
     this.tokenUrl = oauth2;
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.request<T>("GET", path);
+  get<T>(path: string, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("GET", path, undefined, opts);
   }
-  post<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>("POST", path, body);
+  post<T>(path: string, body?: unknown, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("POST", path, body, opts);
   }
-  put<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>("PUT", path, body);
+  put<T>(path: string, body?: unknown, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("PUT", path, body, opts);
   }
-  delete<T>(path: string): Promise<T> {
-    return this.request<T>("DELETE", path);
+  delete<T>(path: string, opts?: RequestOptions): Promise<T> {
+    return this.request<T>("DELETE", path, undefined, opts);
+  }
+
+  /**
+   * A whole list, page by page, fresh: OVH's paging headers as the Control Panel sends them for `/ai/app`
+   * (`X-Pagination-Mode: CachedObjectList-Pages`, `X-Pagination-Size`, 1-based `X-Pagination-Number`, total in the
+   * answer's `X-Pagination-Elements`; ovh/manager `packages/manager/core/api/src/iceberg.ts` and
+   * `pci-ai-tools/src/data/api/ai/app/app.api.ts`) with `Pragma: no-cache`, so an object created a moment ago is not
+   * missing from a cached list.
+   */
+  async getAll<T>(path: string, opts: RequestOptions = {}): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; page <= 10_000; page++) {
+      const headers = { ...opts.headers, "X-Pagination-Mode": "CachedObjectList-Pages", "X-Pagination-Size": String(PAGE_SIZE), "X-Pagination-Number": String(page), Pragma: "no-cache" };
+      const { body, headers: answer } = await this.call<T[]>("GET", path, undefined, { ...opts, headers });
+      const chunk = Array.isArray(body) ? body : [];
+      items.push(...chunk);
+      const total = Number(answer["x-pagination-elements"]);
+      if (chunk.length === 0 || (Number.isFinite(total) ? items.length >= total : chunk.length < PAGE_SIZE)) return items;
+    }
+    throw new Error(`OVH API GET ${path}: more than 10000 pages`);
   }
 
   /** One API call with auth, timeout and bounded retries; resolves to the parsed JSON body (null when empty). */
-  async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: HttpMethod, path: string, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+    return (await this.call<T>(method, path, body, opts)).body;
+  }
+
+  private async call<T>(method: HttpMethod, path: string, body: unknown, opts: RequestOptions): Promise<{ body: T; headers: Record<string, string> }> {
     const maxAttempts = Math.max(1, this.options.maxAttempts ?? 5);
     const idempotent = IDEMPOTENT.includes(method);
     const bodyText = body === undefined ? "" : JSON.stringify(body);
@@ -144,12 +208,12 @@ export class OvhClient {
       let retryAfterMs: number | undefined;
       let failure: string;
       try {
-        const headers = await this.authHeaders(method, this.api + path, bodyText);
+        const headers = { ...opts.headers, ...(await this.authHeaders(method, this.api + path, bodyText)) };
         if (bodyText) headers["Content-Type"] = "application/json";
         const res = await this.fetchWithTimeout(this.api + path, { method, headers, body: bodyText || undefined });
         status = res.status;
         text = res.text;
-        if (status >= 200 && status < 300) return (text ? JSON.parse(text) : null) as T;
+        if (status >= 200 && status < 300) return { body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
         if (status === 401 && this.options.credentials.kind === "oauth2" && !refreshedToken) {
           // Expired or revoked access token: fetch a new one once, not counted as an attempt.
           this.accessToken = undefined;
@@ -157,8 +221,8 @@ export class OvhClient {
           attempt--;
           continue;
         }
-        const seconds = Number(res.retryAfter);
-        if (status === 429 && Number.isFinite(seconds)) retryAfterMs = seconds * 1000;
+        const seconds = Number(res.headers["retry-after"]);
+        if (status === 429 && Number.isFinite(seconds) && seconds >= 0) retryAfterMs = Math.min(seconds * 1000, this.options.maxRetryAfterMs ?? 60_000);
         failure = `HTTP ${status}`;
       } catch (e) {
         if (e instanceof OvhApiError) throw e; // auth bootstrap failed for good
@@ -167,19 +231,23 @@ export class OvhClient {
       const transient = status === 0 || status === 429 || status >= 500;
       const retryable = status === 429 || (transient && idempotent);
       const apiMessage = parseApiMessage(text);
-      if (!retryable || attempt >= maxAttempts) {
+      const wait = retryAfterMs ?? this.backoff(attempt);
+      const pastDeadline = opts.deadline !== undefined && Date.now() + wait > opts.deadline;
+      if (!retryable || attempt >= maxAttempts || pastDeadline) {
         const ambiguous = !idempotent && transient && status !== 429;
+        const hint = status === 403 ? `; ${forbiddenHint(method, path)}` : "";
         throw new OvhApiError(
-          `OVH API ${method} ${path} failed: ${failure}${apiMessage ? `: ${apiMessage}` : ""}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}`,
+          `OVH API ${method} ${path} failed: ${failure}${apiMessage ? `: ${apiMessage}` : ""}${attempt > 1 ? ` (after ${attempt} attempts)` : ""}${pastDeadline && retryable ? " (no time left before the operation's deadline)" : ""}${hint}`,
           status,
           method,
           path,
           apiMessage,
           ambiguous,
           attempt,
+          parseApiClass(text),
         );
       }
-      await sleep(retryAfterMs ?? this.backoff(attempt));
+      await sleep(wait);
     }
   }
 
@@ -189,13 +257,15 @@ export class OvhClient {
     return capped / 2 + Math.random() * (capped / 2);
   }
 
-  private async fetchWithTimeout(url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  private async fetchWithTimeout(url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string; headers: Record<string, string> }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.timeoutMs ?? 30_000);
     try {
       const res = await fetch(url, { ...init, signal: controller.signal });
+      const headers: Record<string, string> = {};
+      res.headers.forEach((value, key) => (headers[key.toLowerCase()] = value));
       // The body is read under the same timeout: a server that sends headers then stalls is a timeout too.
-      return { status: res.status, text: await res.text(), retryAfter: res.headers.get("retry-after") };
+      return { status: res.status, text: await res.text(), headers };
     } finally {
       clearTimeout(timer);
     }
@@ -224,13 +294,18 @@ export class OvhClient {
     return this.timeOffset;
   }
 
+  /**
+   * OAuth2 client credentials as OVH's Go client sends them (ovh/go-ovh `configuration.go`: golang.org/x/oauth2
+   * `clientcredentials` with scope `all`; x/oauth2 v0.18.0 `internal/token.go` sends the client id and secret as HTTP
+   * Basic auth, each URL-encoded, and only `grant_type` and `scope` in the form body).
+   */
   private async oauth2Token(creds: { clientId: string; clientSecret: string }): Promise<string> {
     if (this.accessToken && this.accessToken.expiresAt > Date.now() + 30_000) return this.accessToken.value;
-    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: creds.clientId, client_secret: creds.clientSecret, scope: "all" }).toString();
+    const basic = Buffer.from(`${encodeURIComponent(creds.clientId)}:${encodeURIComponent(creds.clientSecret)}`).toString("base64");
     const res = await this.unauthenticated<{ access_token: string; expires_in?: number }>("/auth/oauth2/token", this.tokenUrl, {
       method: "POST",
-      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
-      body: form,
+      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded", Authorization: `Basic ${basic}` },
+      body: new URLSearchParams({ grant_type: "client_credentials", scope: "all" }).toString(),
     });
     this.accessToken = { value: res.access_token, expiresAt: Date.now() + (res.expires_in ?? 3600) * 1000 };
     return this.accessToken.value;
@@ -257,6 +332,15 @@ export class OvhClient {
       }
       await sleep(this.backoff(attempt));
     }
+  }
+}
+
+function parseApiClass(text: string): string | undefined {
+  try {
+    const parsed = JSON.parse(text) as { class?: unknown };
+    return typeof parsed?.class === "string" ? parsed.class : undefined;
+  } catch {
+    return undefined;
   }
 }
 

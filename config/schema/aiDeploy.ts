@@ -22,8 +22,13 @@ import {
 
 export const AI_DEPLOY_REGIONS = ["GRA", "BHS"] as const;
 export const SECRET_ENV_NAMES = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "VLLM_API_KEY"] as const;
-/** Labels the program puts on the AI Deploy app (its token selects `ovh-llm-app`). */
-export const AI_DEPLOY_PROGRAM_LABELS = ["ovh-llm-app", "ovh-llm-environment"] as const;
+/** Labels the program puts on the AI Deploy app: the app resource's id (its token selects it), the stack, the environment. */
+export const AI_DEPLOY_PROGRAM_LABELS = ["ovh-llm-app", "ovh-llm-stack", "ovh-llm-env"] as const;
+/**
+ * Longest label key and value OVH's Control Panel accepts (ovh/manager `pci-ai-tools/src/components/labels/
+ * useLabelForm.hook.tsx`: 1–15 characters each); the API's own limit is not documented, so the program keeps to it.
+ */
+export const LABEL_MAX_LENGTH = 15;
 export const AGGREGATIONS = ["AVERAGE", "MAX", "MIN", "SUM"] as const;
 const METRIC_SELECTOR = 'a vLLM metric selector: a name, optionally with label="value" matchers, and nothing else (no or, functions or ranges), such as vllm:num_requests_running';
 
@@ -88,13 +93,9 @@ export const aiDeploySchema = z
           .default("vllm:num_requests_running"),
         targetValue: positive.default(50),
         aggregation: z.enum(AGGREGATIONS, msg(`one of ${AGGREGATIONS.join(", ")}`)).default("AVERAGE"),
-        scaleUpStabilizationWindowSeconds: intBetween(0, 3600).default(0),
-        scaleDownStabilizationWindowSeconds: intBetween(0, 3600).default(300),
-        /** Only used (and sent) when minReplicas is 0. */
-        cooldownPeriodSeconds: intBetween(60, 86400).default(300),
       })
       .strict()
-      .default({ minReplicas: 1, maxReplicas: 1, metric: "vllm:num_requests_running", targetValue: 50, aggregation: "AVERAGE", scaleUpStabilizationWindowSeconds: 0, scaleDownStabilizationWindowSeconds: 300, cooldownPeriodSeconds: 300 })
+      .default({ minReplicas: 1, maxReplicas: 1, metric: "vllm:num_requests_running", targetValue: 50, aggregation: "AVERAGE" })
       .superRefine((a, ctx) => {
         if (a.maxReplicas < a.minReplicas)
           ctx.addIssue({ code: "custom", path: ["maxReplicas"], input: a.maxReplicas, message: `at least minReplicas (${a.minReplicas})` });
@@ -142,6 +143,8 @@ export const aiDeploySchema = z
     });
     for (const key of Object.keys(a.labels)) {
       if (key.startsWith("ovh/")) ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: "a label key without the ovh/ prefix (reserved by OVH)" });
+      if (key.length > LABEL_MAX_LENGTH || a.labels[key].length < 1 || a.labels[key].length > LABEL_MAX_LENGTH)
+        ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: `a label key and value of 1 to ${LABEL_MAX_LENGTH} characters each (OVH's label rule)` });
       if ((AI_DEPLOY_PROGRAM_LABELS as readonly string[]).includes(key))
         ctx.addIssue({ code: "custom", path: ["labels", key], input: a.labels[key], message: `a label other than ${AI_DEPLOY_PROGRAM_LABELS.join(", ")} (set by the program)` });
     }

@@ -55,6 +55,7 @@ const defaultOutputs: Record<string, OutputsFor> = {
     url: `${a.name}.c1.gra.k8s.ovh.net`,
     status: "READY",
   }),
+  "random:index/randomId:RandomId": (a) => ({ hex: `${Buffer.from(a.name).toString("hex").slice(-12).padStart(12, "0")}`, b64Url: a.name }),
   "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}-${"x".repeat(Math.max(0, (a.inputs.length ?? 16) - 20))}` }),
   // AI Deploy dynamic resources (components/aideploy/providers.ts); the id is `${name}-id` like every mocked resource.
   "pulumi-nodejs:dynamic/aideploy:App": (a) => ({

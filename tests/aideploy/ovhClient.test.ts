@@ -110,8 +110,8 @@ describe("OVH API client", () => {
   });
 
   it("the fake rejects unknown fields and bad enum values like the real API (400, not retried)", async () => {
-    await assert.rejects(client().post(TOKENS, { ...TOKEN_BODY, role: "operator" }), (e: OvhApiError) => e.status === 400 && /token.role/.test(e.message));
-    await assert.rejects(client().post(TOKENS, { ...TOKEN_BODY, selector: "a=b" }), (e: OvhApiError) => e.status === 400 && /unknown field "selector"/.test(e.message));
+    await assert.rejects(client().post(TOKENS, { ...TOKEN_BODY, role: "operator" }), (e: OvhApiError) => e.status === 400 && /Body parameter role isn't formated correctly/.test(e.message));
+    await assert.rejects(client().post(TOKENS, { ...TOKEN_BODY, selector: "a=b" }), (e: OvhApiError) => e.status === 400 && /Received not described parameters: \(selector\)/.test(e.message));
     assert.equal(fake.tokens.size, 0);
   });
 });

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppNotReadyError, AppProvider, TokenProvider, type AppInputs, type AppOutputs, type ProviderOptions, type TokenInputs } from "../../components/aideploy/providers";
-import { appSpecInput, tokenInput } from "../../components/aideploy/spec";
+import { APP_LABEL, appSpecInput, tokenInput } from "../../components/aideploy/spec";
 import { aiDeploySchema, type AiDeployConfig } from "../../config/schema";
 import { FAKE_CREDENTIALS, FAKE_OAUTH2, FakeOvhApi } from "../fakes/ovhApi";
 
@@ -22,13 +22,14 @@ const config = (over: Record<string, unknown> = {}): AiDeployConfig =>
     autoscaling: { minReplicas: 1, maxReplicas: 3, targetValue: 20 },
     ...over,
   });
+const OWNER = { appId: "0a1b2c3d4e5f", stack: "dev", environment: "dev" };
 const appInputs = (over: Record<string, unknown> = {}, hfToken: string | undefined = HF): AppInputs => ({
   serviceName: SN,
-  body: appSpecInput(config(over), "dev"),
+  body: appSpecInput(config(over), OWNER),
   ...(hfToken ? { hfToken } : {}),
   readyTimeoutMinutes: 1,
 });
-const tokenInputs = (renewalCounter = 0): TokenInputs => ({ serviceName: SN, body: tokenInput(config(), "dev"), renewalCounter });
+const tokenInputs = (renewalCounter = 0): TokenInputs => ({ serviceName: SN, body: tokenInput(config(), OWNER), renewalCounter });
 
 /** What the engine's configure hands a dynamic provider: the whole stack config, namespaces kept. */
 const stackConfig = (values: Record<string, string>): pulumi.dynamic.ConfigureRequest => ({
@@ -69,6 +70,7 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
       assert.deepEqual([outs.state, outs.url, outs.host], ["RUNNING", `https://${id}.app.gra.ai.cloud.ovh.net`, `${id}.app.gra.ai.cloud.ovh.net`]);
       assert.ok(fake.count("GET", new RegExp(`/ai/app/${id}$`)) >= 3, "polled until RUNNING");
       assert.deepEqual(app.spec.envVars, [{ name: "HF_TOKEN", value: HF }]);
+      assert.equal(outs.converged, true);
       assert.equal(app.spec.unsecureHttp, false);
       // Outputs hold our body (no HF_TOKEN env) and the token only in the secret `hfToken` property.
       assert.ok(!JSON.stringify(outs.body).includes(HF));
@@ -108,7 +110,7 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
     it("a body the API rejects (400) fails at once and leaves nothing", async () => {
       const bad = appInputs();
       (bad.body.scalingStrategy as any).automatic.customMetrics.aggregationType = "MEDIAN";
-      await assert.rejects(apps.create(bad), /aggregationType: invalid value "MEDIAN"/);
+      await assert.rejects(apps.create(bad), /400: Body parameter scalingStrategy.automatic.customMetrics.aggregationType isn't formated correctly/);
       assert.equal(fake.apps.size, 0);
       assert.equal(fake.count("POST", POST_APP), 1);
     });
@@ -133,25 +135,25 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
     it("times out after readyTimeoutMinutes with the state it is stuck in", async () => {
       fake.pollsToRunning = 1_000_000;
       const inputs = { ...appInputs(), readyTimeoutMinutes: 0.001 }; // 60 ms
-      await assert.rejects(apps.create(inputs), (e: AppNotReadyError) => /still INITIALIZING after 0.001 min/.test(e.message) && !!e.id);
+      await assert.rejects(apps.create(inputs), (e: AppNotReadyError) => /still INITIALIZING after create, 0.001 min/.test(e.message) && !!e.id);
       onlyApp();
     });
 
-    it("adopts an app of ours left by an interrupted run, but refuses a foreign app with the same name", async () => {
+    it("adopts an app of ours left by an interrupted run, but refuses an unowned app with the same name", async () => {
       const first = await apps.create(appInputs());
       const again = await apps.create(appInputs({ image: "vllm/vllm-openai:v0.31.1" }));
       assert.equal(again.id, first.id);
       assert.equal(onlyApp().spec.image, "vllm/vllm-openai:v0.31.1", "converged to the new spec");
 
       onlyApp().spec.labels = {};
-      await assert.rejects(apps.create(appInputs()), /already exists .* not managed by this program/);
+      await assert.rejects(apps.create(appInputs()), /already exists .* carries no ownership label/);
       onlyApp();
     });
 
     it("check refuses a public app or one without the label its token selects", async () => {
       const inputs = appInputs();
       assert.deepEqual((await apps.check(inputs, inputs)).failures, []);
-      const bad = { ...inputs, body: { ...inputs.body, unsecureHttp: true as any, labels: {} } };
+      const bad = { ...inputs, body: { ...inputs.body, unsecureHttp: true as any, labels: { [APP_LABEL]: "x" } } };
       assert.deepEqual((await apps.check(inputs, bad)).failures?.map((f) => f.property), ["body.unsecureHttp", "body.labels"]);
     });
 
@@ -190,14 +192,22 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
       assert.deepEqual(await apps.read(id, outs), {});
     });
 
-    it("delete waits for DELETED and tolerates an app already gone", async () => {
+    it("delete stops first, waits for STOPPED then DELETED, and tolerates an app already gone", async () => {
       fake.pollsToDeleted = 3;
       const { id, outs } = await apps.create(appInputs());
       await apps.delete(id, outs);
-      assert.ok(fake.count("GET", new RegExp(`/ai/app/${id}$`)) >= 3 + 3);
+      assert.deepEqual(fake.calls.filter((c) => c.method !== "GET" && c.path.includes(id)).map((c) => c.method + (c.path.endsWith("stop") ? " stop" : "")), ["PUT stop", "DELETE"]);
+      assert.equal(onlyApp().status.state, "DELETED");
       fake.apps.clear(); // the DELETED app vanishes on the server's side
       await apps.delete(id, outs);
       assert.equal(fake.apps.size, 0);
+    });
+
+    it("never deletes an app whose ownership label names another resource", async () => {
+      const { id, outs } = await apps.create(appInputs());
+      onlyApp().spec.labels[APP_LABEL] = "ffffffffffff";
+      await assert.rejects(apps.delete(id, outs), /refusing to delete an app this stack does not own/);
+      assert.equal(onlyApp().status.state, "RUNNING");
     });
 
     it("reads OVH_* environment variables when the stack config has no ovh: credentials (OAuth2 here)", async () => {
@@ -219,7 +229,7 @@ describe("AI Deploy dynamic providers against the fake OVH API", () => {
     it("creates a token scoped to the app label and captures its value once", async () => {
       const { id, outs } = await tokens.create(tokenInputs());
       const onServer = fake.tokens.get(id)!;
-      assert.deepEqual(onServer.spec, { name: "vllm-test-dev-access", region: "GRA", role: "ai_training_read", labelSelector: "ovh-llm-app=vllm-test" });
+      assert.deepEqual(onServer.spec, { name: "ovh-llm-vllm-test-0a1b2c3d4e5f", region: "GRA", role: "ai_training_read", labelSelector: "ovh-llm-app=0a1b2c3d4e5f" });
       assert.equal(outs.value, onServer.value);
       assert.equal(outs.version, 1);
     });

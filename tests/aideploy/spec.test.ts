@@ -1,17 +1,24 @@
 import { strict as assert } from "assert";
 import {
   APP_LABEL,
+  ENVIRONMENT_LABEL,
+  STACK_LABEL,
   appSpecInput,
+  labelChanges,
+  labelValue,
   scalingStrategyInput,
   tokenInput,
   updateInput,
   withHfToken,
-  type AppSpecInput,
+  type AppBody,
+  type Ownership,
 } from "../../components/aideploy/spec";
 import { VLLM } from "../../components/metrics/catalogue";
 import { aiDeploySchema, parseConfig, type AiDeployConfig } from "../../config/schema";
 import { readStackFile } from "../../config/stackFile";
-import { validateAppSpec, validateScaling } from "../fakes/ovhApi";
+import { checkBody } from "../fakes/ovhApi";
+
+const OWNER: Ownership = { appId: "0a1b2c3d4e5f", stack: "prod", environment: "prod" };
 
 const cfg = (over: Record<string, unknown> = {}): AiDeployConfig =>
   aiDeploySchema.parse({ name: "vllm-test", region: "GRA", image: "vllm/vllm-openai:v0.31.0", model: "Qwen/Qwen3-8B", flavor: "l4-1-gpu", ...over });
@@ -37,9 +44,9 @@ describe("AI Deploy request bodies", () => {
       readinessProbe: { path: "/v1/models", port: 8000, initialDelaySeconds: 300 },
       autoscaling: { minReplicas: 1, maxReplicas: 3, metric: "vllm:num_requests_running", targetValue: 50, aggregation: "AVERAGE" },
     });
-    const body = withHfToken(appSpecInput(config, "prod"), "hf_test"); // -e HF_TOKEN=$MY_HF_TOKEN
+    const body = withHfToken(appSpecInput(config, OWNER), "hf_test"); // -e HF_TOKEN=$MY_HF_TOKEN
     const probe = (path: string) => ({ path, port: 8000, initialDelaySeconds: 300, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, successThreshold: 1 });
-    const expected: AppSpecInput = {
+    const expected: AppBody = {
       name: "vllm-ministral-14b-autoscaling",
       image: "vllm/vllm-openai:v0.13.0",
       region: "GRA",
@@ -60,8 +67,8 @@ describe("AI Deploy request bodies", () => {
         { name: "OUTLINES_CACHE_DIR", value: "/tmp/.outlines" },
         { name: "HF_TOKEN", value: "hf_test" },
       ],
-      // --label ai_deploy_token=...: ours selects exactly this app
-      labels: { "ovh-llm-app": "vllm-ministral-14b-autoscaling", "ovh-llm-environment": "prod" },
+      // --label ai_deploy_token=...: ours selects exactly this app resource of this stack
+      labels: { "ovh-llm-app": "0a1b2c3d4e5f", "ovh-llm-stack": "prod", "ovh-llm-env": "prod" },
       probe: probe("/v1/models"), // --probe-path /v1/models --probe-port 8000 --initial-delay-seconds 300
       livenessProbe: probe("/health"), // --liveness-probe-path /health --liveness-probe-port 8000 --liveness-initial-delay-seconds 300
       scalingStrategy: {
@@ -75,8 +82,6 @@ describe("AI Deploy request bodies", () => {
             targetValue: 50, // --auto-custom-target-value
             aggregationType: "AVERAGE", // --auto-custom-metric-aggregation-type
           },
-          scaleUpStabilizationWindowSeconds: 0,
-          scaleDownStabilizationWindowSeconds: 300,
         },
       },
       volumes: [
@@ -86,17 +91,19 @@ describe("AI Deploy request bodies", () => {
       unsecureHttp: false,
     };
     assert.deepEqual(body, expected);
-    validateAppSpec(body); // and the strict fake accepts it
+    checkBody("AppSpecInput", body); // and the schema-derived fake accepts it
   });
 
   for (const stack of ["dev", "prod"]) {
     it(`the ${stack} stack's body is private, labelled for its token, and valid for the API`, () => {
       const config = parseConfig(readStackFile(stack).projectConfig);
-      const body = appSpecInput(config.aiDeploy!, config.environment);
+      const body = appSpecInput(config.aiDeploy!, { ...OWNER, stack, environment: config.environment });
       assert.equal(body.unsecureHttp, false);
-      assert.equal(tokenInput(config.aiDeploy!, config.environment).labelSelector, `${APP_LABEL}=${body.labels[APP_LABEL]}`);
-      validateAppSpec(body);
-      assert.doesNotThrow(() => validateAppSpec(withHfToken(body, "hf_x")));
+      assert.equal(tokenInput(config.aiDeploy!, OWNER).labelSelector, `${APP_LABEL}=${body.labels[APP_LABEL]}`);
+      checkBody("AppSpecInput", body);
+      assert.doesNotThrow(() => checkBody("AppSpecInput", withHfToken(body, "hf_x")));
+      assert.doesNotThrow(() => checkBody("UpdateInput", updateInput(body, ["GONE"])));
+      assert.doesNotThrow(() => checkBody("ScalingStrategyInput", body.scalingStrategy));
     });
   }
 
@@ -106,19 +113,17 @@ describe("AI Deploy request bodies", () => {
     assert.deepEqual(scalingStrategyInput(dev), { fixed: { replicas: 1 } });
   });
 
-  it("sends cooldownPeriodSeconds only when scaling to zero", () => {
-    const toZero = scalingStrategyInput(cfg({ autoscaling: { minReplicas: 0, maxReplicas: 2, cooldownPeriodSeconds: 600 } }));
-    assert.ok("automatic" in toZero);
-    assert.equal(toZero.automatic.cooldownPeriodSeconds, 600);
-    validateScaling(toZero);
-    const fromOne = scalingStrategyInput(cfg({ autoscaling: { minReplicas: 1, maxReplicas: 2 } }));
-    assert.ok("automatic" in fromOne && !("cooldownPeriodSeconds" in fromOne.automatic));
+  it("scales to zero with the schema's fields only (no stabilization windows or cooldown: ScalingAutomaticStrategyInput has none)", () => {
+    const toZero = scalingStrategyInput(cfg({ autoscaling: { minReplicas: 0, maxReplicas: 2 } }));
+    assert.deepEqual(Object.keys(toZero.automatic ?? {}).sort(), ["customMetrics", "replicasMax", "replicasMin"]);
+    checkBody("ScalingStrategyInput", toZero);
+    assert.throws(() => cfg({ autoscaling: { minReplicas: 0, maxReplicas: 2, cooldownPeriodSeconds: 600 } }), /cooldownPeriodSeconds/);
   });
 
   it("autoscales on catalogue gauges/counters only, label selectors allowed; the default is the catalogue's running requests", () => {
     assert.equal(cfg().autoscaling.metric, VLLM.numRequestsRunning.name);
     const s = scalingStrategyInput(cfg({ autoscaling: { minReplicas: 1, maxReplicas: 2, metric: 'vllm:num_requests_waiting{model_name="x"}' } }));
-    assert.ok("automatic" in s && s.automatic.customMetrics.valueLocation === 'vllm:num_requests_waiting{model_name="x"}');
+    assert.equal(s.automatic?.customMetrics?.valueLocation, 'vllm:num_requests_waiting{model_name="x"}');
     assert.throws(() => cfg({ autoscaling: { minReplicas: 1, maxReplicas: 2, metric: "vllm:time_to_first_token_seconds" } }), /gauge or counter of the metric catalogue/);
     assert.throws(() => cfg({ autoscaling: { minReplicas: 1, maxReplicas: 2, metric: "vllm:gpu_cache_usage_perc" } }), /gauge or counter of the metric catalogue/);
   });
@@ -130,20 +135,52 @@ describe("AI Deploy request bodies", () => {
     assert.throws(() => cfg({ vllmArgs: ["--disable-log-stats"] }), /--disable-log-stats/);
     assert.throws(() => cfg({ labels: { "ovh/team": "x" } }), /reserved by OVH/);
     assert.throws(() => cfg({ labels: { [APP_LABEL]: "other" } }), /set by the program/);
+    assert.throws(() => cfg({ labels: { team: "a-value-longer-than-15" } }), /1 to 15 characters/);
   });
 
-  it("token: role from config, selector = the app's label, named per environment", () => {
-    assert.deepEqual(tokenInput(cfg(), "dev"), { name: "vllm-test-dev-access", region: "GRA", role: "ai_training_read", labelSelector: "ovh-llm-app=vllm-test" });
-    assert.equal(tokenInput(cfg({ token: { role: "operator" } }), "dev").role, "ai_training_operator");
+  it("ownership labels fit OVH's label rule (1-15 characters) whatever the stack and environment names", () => {
+    const labels = appSpecInput(cfg(), { appId: "0a1b2c3d4e5f", stack: "Alice.Personal_Dev-Stack-Of-Many-Words", environment: "staging-environment-eu" }).labels;
+    assert.deepEqual([labels[APP_LABEL], labels[STACK_LABEL], labels[ENVIRONMENT_LABEL]], ["0a1b2c3d4e5f", "alice.personal", "staging-environ"]);
+    for (const [k, v] of Object.entries(labels)) assert.ok(k.length <= 15 && v.length >= 1 && v.length <= 15, `${k}=${v}`);
+    assert.equal(labelValue("--"), "x");
   });
 
-  it("the update body holds only in-place fields, and adding the HF token never mutates the stored body", () => {
-    const body = appSpecInput(cfg(), "dev");
+  it("label changes: set what differs, delete what is gone, never touch OVH's ovh/ labels", () => {
+    assert.deepEqual(labelChanges({ "ovh/id": "1", a: "1", b: "2" }, { a: "1", c: "3" }), [{ name: "c", value: "3" }, { name: "b" }]);
+  });
+
+  it("token: role from config, selector = the app resource's id, the name carries project, app and id (TokenSpec has no labels)", () => {
+    assert.deepEqual(tokenInput(cfg(), OWNER), { name: "ovh-llm-vllm-test-0a1b2c3d4e5f", region: "GRA", role: "ai_training_read", labelSelector: "ovh-llm-app=0a1b2c3d4e5f" });
+    assert.equal(tokenInput(cfg({ token: { role: "operator" } }), OWNER).role, "ai_training_operator");
+    checkBody("TokenSpec", tokenInput(cfg(), OWNER));
+  });
+
+  it("the update body is OVH's flat UpdateInput: url, flavor, gpu; removed env vars are sent empty; the stored body is never mutated", () => {
+    const body = appSpecInput(cfg({ env: { KEEP: "1" } }), OWNER);
     const before = JSON.stringify(body);
-    const update = updateInput(withHfToken(body, "hf_secret"));
-    assert.deepEqual(Object.keys(update).sort(), ["command", "defaultHttpPort", "envVars", "image", "livenessProbe", "probe", "resources"]);
-    assert.deepEqual(update.envVars, [{ name: "HF_TOKEN", value: "hf_secret" }]);
+    const update = updateInput(withHfToken(body, "hf_secret"), ["KEEP", "OLD_VAR", "HF_TOKEN"]);
+    assert.deepEqual(Object.keys(update).sort(), ["command", "defaultHttpPort", "envVars", "flavor", "gpu", "livenessProbe", "probe", "url"]);
+    assert.deepEqual([update.url, update.flavor, update.gpu], ["vllm/vllm-openai:v0.31.0", "l4-1-gpu", 1]);
+    assert.deepEqual(update.envVars, [{ name: "KEEP", value: "1" }, { name: "HF_TOKEN", value: "hf_secret" }, { name: "OLD_VAR", value: "" }]);
+    assert.deepEqual(updateInput(body, ["HF_TOKEN"]).envVars, [{ name: "KEEP", value: "1" }, { name: "HF_TOKEN", value: "" }], "hfToken unset: HF_TOKEN removed");
+    checkBody("UpdateInput", update);
     assert.equal(JSON.stringify(body), before);
     assert.ok(!before.includes("hf_secret"));
+  });
+
+  it("CPU flavors are sized in cpu, GPU flavors in gpu (create and update)", () => {
+    const body = appSpecInput(cfg({ flavor: "ai1-1-cpu", gpu: 2 }), OWNER);
+    assert.deepEqual(body.resources, { flavor: "ai1-1-cpu", cpu: 2 });
+    assert.deepEqual([updateInput(body).cpu, updateInput(body).gpu], [2, undefined]);
+  });
+
+  it("the schema-derived checks answer like OVH: undescribed, missing, mistyped, unknown enum value", () => {
+    const body = appSpecInput(cfg(), OWNER);
+    assert.throws(() => checkBody("UpdateInput", { image: "x", resources: { flavor: "l4-1-gpu" } }), /^Error: Received not described parameters: \(image, resources\)$/);
+    const { name: _n, ...nameless } = body;
+    assert.throws(() => checkBody("AppSpecInput", nameless), /Missing parameter.*\(name\)/);
+    assert.throws(() => checkBody("UpdateInput", { gpu: "2" }), /Body parameter gpu isn't formated correctly/);
+    const automatic = scalingStrategyInput(cfg({ autoscaling: { minReplicas: 1, maxReplicas: 2 } })).automatic!;
+    assert.throws(() => checkBody("ScalingStrategyInput", { automatic: { ...automatic, customMetrics: { ...automatic.customMetrics, aggregationType: "MEDIAN" } } }), /aggregationType isn't formated correctly.*AVERAGE, MAX, MIN, SUM/);
   });
 });
