@@ -11,6 +11,7 @@ import { AiDeployApp } from "./components/aideploy/app";
 import { GpuInferenceCluster } from "./components/gpu/inferenceCluster";
 import { MksCluster } from "./components/mks/cluster";
 import { MonitoringStack, RemoteScrapeTargetWithCredential } from "./components/monitoring/stack";
+import { catalogueCheck, gatedOn, ovhSettingsOfStack } from "./components/ovh/catalogue";
 import { aiDeployJobLabels, aiDeployJobName } from "./components/observability/conventions";
 import { prometheusRuleGroups, type PromRuleGroup } from "./components/observability/rules";
 import type { MonitoredModel } from "./components/observability/models";
@@ -91,15 +92,17 @@ export function monitoredModels(config: Pick<StackConfig, "aiDeploy" | "gpuClust
 
 export function deployStack({ config, secrets }: LoadedConfig, options: DeployOptions = {}): StackOutputs {
   const prefix = `${PROJECT}-${config.environment}`;
+  // Regions and flavors against OVH's catalogue when credentials are present; clusters and the app wait for it.
+  const catalogue = { transformations: [gatedOn(catalogueCheck(config, ovhSettingsOfStack()))] };
 
   const monitoringCluster = new MksCluster(`${prefix}-monitoring`, {
     serviceName: config.serviceName,
     cluster: config.monitoringCluster,
     defaultName: `${prefix}-monitoring`,
-  });
+  }, catalogue);
 
   const aiDeploy = config.aiDeploy
-    ? new AiDeployApp(`${prefix}-ai-deploy`, { serviceName: config.serviceName, config: config.aiDeploy, environment: config.environment, hfToken: secrets.hfToken })
+    ? new AiDeployApp(`${prefix}-ai-deploy`, { serviceName: config.serviceName, config: config.aiDeploy, environment: config.environment, hfToken: secrets.hfToken }, catalogue)
     : undefined;
 
   const gpu = config.gpuCluster
@@ -109,7 +112,7 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
         environment: config.environment,
         hfToken: secrets.hfToken,
         apiKey: secrets.gpuApiKey,
-      })
+      }, catalogue)
     : undefined;
 
   const scrapeTargets: RemoteScrapeTargetWithCredential[] = [];

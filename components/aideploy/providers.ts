@@ -388,7 +388,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
     try {
       const app = await this.client().get<App>(`${appsPath(props.serviceName)}/${id}`);
       if (stateOf(app) === "DELETED") return {};
-      return { id, props: { ...outputsOf(props, app, props.converged !== false), converged: props.converged !== false } };
+      return { id, props: outputsOf(props, app, props.converged !== false) };
     } catch (e) {
       if (is404(e)) return {};
       throw e;

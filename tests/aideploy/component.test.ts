@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { AiDeployApp } from "../../components/aideploy/app";
 import { APP_RESOURCE_TYPE, TOKEN_RESOURCE_TYPE } from "../../components/aideploy/providers";
-import { APP_LABEL } from "../../components/aideploy/spec";
+import { APP_LABEL, ENVIRONMENT_LABEL, STACK_LABEL } from "../../components/aideploy/spec";
 import { parseConfig } from "../../config/schema";
 import { readStackFile } from "../../config/stackFile";
 import { installMocks, isSecret, MockRecorder, plainStrings, settle, valueOf } from "../../scripts/plan/mockRecorder";
@@ -34,6 +34,12 @@ describe("AiDeployApp component (mocks)", () => {
       assert.equal(app.inputs.body.name, ai.name);
       assert.equal(app.inputs.readyTimeoutMinutes, ai.readyTimeoutMinutes);
       assert.equal(tok.inputs.body.labelSelector, `${APP_LABEL}=${app.inputs.body.labels[APP_LABEL]}`);
+      // Ownership: the resource's id is a RandomId kept in this stack's state; the stack and environment beside it.
+      const [owner] = mocks.ofType("random:index/randomId:RandomId");
+      assert.equal(owner.inputs.byteLength, 6);
+      assert.match(app.inputs.body.labels[APP_LABEL], /^[0-9a-f]{12}$/);
+      assert.deepEqual([app.inputs.body.labels[STACK_LABEL], app.inputs.body.labels[ENVIRONMENT_LABEL]], ["test", config.environment]);
+      assert.ok(tok.inputs.body.name.endsWith(app.inputs.body.labels[APP_LABEL]));
       assert.equal(tok.inputs.body.role, "ai_training_read");
       assert.equal(tok.inputs.renewalCounter, ai.token.renewalCounter);
       assert.equal(typeof app.inputs.__provider, "string", "the provider was serialized");

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { OvhApiError, OvhClient, ovhSettingsFrom, ovhSignature, resolveEndpoint } from "../../components/ovh/client";
+import { iamActionOf, OvhApiError, OvhClient, ovhSettingsFrom, ovhSignature, PAGE_SIZE, resolveEndpoint } from "../../components/ovh/client";
 import { FAKE_CREDENTIALS, FAKE_OAUTH2, FakeOvhApi } from "../fakes/ovhApi";
 
 const SN = "0123456789abcdef0123456789abcdef";
@@ -66,6 +66,57 @@ describe("OVH API client", () => {
     await c.get(TOKENS);
     assert.equal(fake.count("POST", /^\/auth\/oauth2\/token$/), 1);
     assert.equal(fake.tokens.size, 1);
+  });
+
+  it("OAuth2 sends the client credentials as go-ovh does (HTTP Basic, form grant_type + scope only); the fake refuses them in the body", async () => {
+    await new OvhClient({ endpoint: fake.baseUrl, credentials: { kind: "oauth2", ...FAKE_OAUTH2 }, backoffMs: 1 }).get(TOKENS);
+    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: FAKE_OAUTH2.clientId, client_secret: FAKE_OAUTH2.clientSecret, scope: "all" });
+    const inBody = await fetch(`${new URL(fake.baseUrl).origin}/auth/oauth2/token`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form });
+    assert.equal(inBody.status, 401);
+    assert.deepEqual(await inBody.json(), { error: "invalid_client", error_description: "ovhcloud oauth2 client does not exists" });
+  });
+
+  it("reads a list whole through OVH's paging headers, fresh (a plain GET gets one default-sized page)", async () => {
+    for (let i = 0; i < PAGE_SIZE + 5; i++) fake.tokens.set(`t${i}`, { id: `t${i}`, spec: { name: `t${i}`, region: "GRA", role: "ai_training_read" }, value: "v", version: 1 });
+    assert.equal((await client().get<unknown[]>(TOKENS)).length, fake.plainPageSize);
+    assert.equal((await client().getAll(TOKENS)).length, PAGE_SIZE + 5);
+    fake.tokens.set("late", { id: "late", spec: { name: "late", region: "GRA", role: "ai_training_read" }, value: "v", version: 1 });
+    assert.equal((await client().getAll(TOKENS)).length, PAGE_SIZE + 6, "Pragma: no-cache: not the cached list");
+  });
+
+  it("caps Retry-After (60 s by default) and never waits past the call's deadline", async () => {
+    fake.inject("GET", /\/ai\/token$/, { status: 429, retryAfter: 86_400 });
+    const started = Date.now();
+    await client({ maxRetryAfterMs: 30 }).get(TOKENS);
+    assert.ok(Date.now() - started < 1000);
+    fake.inject("GET", /\/ai\/token$/, { status: 429, retryAfter: 3600 });
+    await assert.rejects(client().get(TOKENS, { deadline: Date.now() + 200 }), (e: OvhApiError) => e.status === 429 && /no time left before the operation's deadline/.test(e.message));
+  });
+
+  it("a 403 names the IAM action and the access rule the call needs, with OVH's message", async () => {
+    fake.deny("DELETE", /\/ai\/token\//);
+    await assert.rejects(client().delete(`${TOKENS}/x`), (e: OvhApiError) =>
+      e.status === 403 && e.attempts === 1 && /This call has not been granted; .*IAM action publicCloudProject:apiovh:ai\/token\/delete .*access rule "DELETE \/cloud\/project\/0123456789abcdef0123456789abcdef\/\*"/.test(e.message),
+    );
+    // Read actions as listed in OVH's IAM permissions groups; write verbs by the same pattern.
+    assert.deepEqual(
+      [
+        iamActionOf("GET", `${APPS}/abc`),
+        iamActionOf("PUT", `${APPS}/abc/scalingstrategy`),
+        iamActionOf("PUT", `${APPS}/abc/stop`),
+        iamActionOf("POST", `${TOKENS}/abc/renew`),
+        iamActionOf("GET", `/cloud/project/${SN}/ai/capabilities/region/GRA/flavor`),
+        iamActionOf("GET", `/cloud/project/${SN}/capabilities/kube/flavors?region=GRA11`),
+      ],
+      [
+        "publicCloudProject:apiovh:ai/app/get",
+        "publicCloudProject:apiovh:ai/app/scalingstrategy/edit",
+        "publicCloudProject:apiovh:ai/app/stop",
+        "publicCloudProject:apiovh:ai/token/renew",
+        "publicCloudProject:apiovh:ai/capabilities/region/flavor/get",
+        "publicCloudProject:apiovh:capabilities/kube/flavors/get",
+      ],
+    );
   });
 
   it("retries GET on 429 and 5xx with backoff, then succeeds (3 attempts)", async () => {

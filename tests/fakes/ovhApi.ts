@@ -319,6 +319,7 @@ export class FakeOvhApi {
     const project = path.match(/^\/cloud\/project\/([^/]+)(\/.*)$/);
     if (!project) return [404, { class: "Client::NotFound", message: `no route ${method} ${path}` }];
     const [, , rest] = project;
+    if (method === "GET" && rest === "/capabilities/kube/regions") return [200, Object.keys(FAKE_CATALOGUE.kube)];
     if (method === "GET" && rest === "/capabilities/kube/flavors") {
       const region = url.searchParams.get("region") ?? "";
       const names = FAKE_CATALOGUE.kube[region];
