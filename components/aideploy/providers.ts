@@ -103,7 +103,6 @@ function specMatches(app: App, update: UpdateInput): boolean {
     (update.url === undefined || s.image === update.url) &&
     (update.flavor === undefined || s.resources?.flavor === update.flavor) &&
     (update.gpu === undefined || s.resources?.gpu === update.gpu) &&
-    (update.cpu === undefined || s.resources?.cpu === update.cpu) &&
     (update.command === undefined || same(s.command ?? [], update.command)) &&
     (update.defaultHttpPort === undefined || s.defaultHttpPort === update.defaultHttpPort)
   );
@@ -312,7 +311,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
   private explain(e: unknown, inputs: AppInputs, during: string): Error {
     if (!isQuotaError(e)) return e instanceof Error ? e : new Error(String(e));
     const r = inputs.body.resources;
-    const units = r.gpu ?? r.cpu ?? 1;
+    const units = r.gpu;
     const a = inputs.body.scalingStrategy.automatic;
     const replicas = a?.replicasMax ?? inputs.body.scalingStrategy.fixed?.replicas ?? 1;
     return new Error(

@@ -15,7 +15,7 @@ export type { AppSpecInput, ScalingStrategyInput, TokenSpec, UpdateInput };
  */
 export type AppBody = AppSpecInput &
   Required<Pick<AppSpecInput, "command" | "defaultHttpPort" | "envVars" | "labels" | "probe" | "livenessProbe" | "scalingStrategy" | "volumes">> & {
-    resources: ResourcesInput & { flavor: string };
+    resources: ResourcesInput & { flavor: string; gpu: number };
     unsecureHttp: false;
   };
 
@@ -122,18 +122,13 @@ export function volumeInputs(config: AiDeployConfig): Volume[] {
   }));
 }
 
-/** CPU flavors (`*-cpu`) are sized in `cpu`, GPU flavors in `gpu` (ResourcesInput / UpdateInput doc comments). */
-export function resourcesInput(flavor: string, count: number): AppBody["resources"] {
-  return flavor.endsWith("-cpu") ? { flavor, cpu: count } : { flavor, gpu: count };
-}
-
 /** The create body, without secrets. */
 export function appSpecInput(config: AiDeployConfig, owner: Ownership): AppBody {
   return {
     name: config.name,
     image: config.image,
     region: config.region,
-    resources: resourcesInput(config.flavor, config.gpu),
+    resources: { flavor: config.flavor, gpu: config.gpu },
     command: vllmCommand(config),
     defaultHttpPort: config.port,
     envVars: envVars(config),
@@ -153,7 +148,7 @@ export function withHfToken<T extends { envVars: JobEnv[] }>(body: T, hfToken: s
 }
 
 /**
- * `UpdateInput` of a create body: flat (`url` is the image, `flavor` and `gpu`/`cpu` beside it). `envVars` is a
+ * `UpdateInput` of a create body: flat (`url` is the image, `flavor` and `gpu` beside it). `envVars` is a
  * patch (UpdateInput.d.ts: "Environment variables to be patched (empty/null value to remove)"): every variable the
  * app had (`previousEnv`) and the body no longer has is sent with an empty value, so it is removed.
  */
@@ -163,7 +158,7 @@ export function updateInput(spec: AppBody, previousEnv: readonly string[] = []):
   return {
     url: spec.image,
     flavor: spec.resources.flavor,
-    ...(spec.resources.cpu !== undefined ? { cpu: spec.resources.cpu } : { gpu: spec.resources.gpu }),
+    gpu: spec.resources.gpu,
     command: spec.command,
     defaultHttpPort: spec.defaultHttpPort,
     envVars: [...spec.envVars, ...removed],

@@ -168,12 +168,6 @@ describe("AI Deploy request bodies", () => {
     assert.ok(!before.includes("hf_secret"));
   });
 
-  it("CPU flavors are sized in cpu, GPU flavors in gpu (create and update)", () => {
-    const body = appSpecInput(cfg({ flavor: "ai1-1-cpu", gpu: 2 }), OWNER);
-    assert.deepEqual(body.resources, { flavor: "ai1-1-cpu", cpu: 2 });
-    assert.deepEqual([updateInput(body).cpu, updateInput(body).gpu], [2, undefined]);
-  });
-
   it("the schema-derived checks answer like OVH: undescribed, missing, mistyped, unknown enum value", () => {
     const body = appSpecInput(cfg(), OWNER);
     assert.throws(() => checkBody("UpdateInput", { image: "x", resources: { flavor: "l4-1-gpu" } }), /^Error: Received not described parameters: \(image, resources\)$/);

@@ -380,7 +380,9 @@ const BENIGN: { what: string; mutate: (c: Record<string, any>) => unknown }[] = 
   { what: "vLLM flags with token/key in a longer word", mutate: set("aiDeploy.vllmArgs", ["--tokenizer-mode", "mistral", "--max-num-batched-tokens", "8192", "--ssl-keyfile", "/tls/key.pem", "--tokenizer", "Qwen/Qwen3-8B"]) },
   { what: "a JSON sub-key flag and a flag with =", mutate: set("aiDeploy.vllmArgs", ["--compilation-config.level=3", "--max-model-len=8192", "--port-offset-irrelevant"]) },
   { what: "env names with TOKEN inside a word, and switches", mutate: set("aiDeploy.env", { HF_HOME: "/hub", TOKENIZERS_PARALLELISM: "false", HF_HUB_DISABLE_IMPLICIT_TOKEN: "1", VLLM_NO_USAGE_STATS: "1" }) },
-  { what: "a label value that is a long hex digest", mutate: set("aiDeploy.labels", { commit: "0123456789abcdef0123456789abcdef01234567" }) },
+  // A Kubernetes label (node pool) takes up to 63 characters; AI Deploy labels keep to OVH's 15 (docs/ai-deploy.md).
+  { what: "a label value that is a long hex digest", mutate: set("monitoringCluster.nodePools.0.labels", { commit: "0123456789abcdef0123456789abcdef01234567" }) },
+  { what: "an AI Deploy label value of 15 characters", mutate: set("aiDeploy.labels", { commit: "0123456789abcde" }) },
   { what: "a host name with a punycode TLD and digits", mutate: (c) => (model(c).hostname = "llm-01.example.xn--p1ai") },
   { what: "an image from a registry with a port and a digest", mutate: set("aiDeploy.image", `registry.example.com:5000/ml/vllm-openai:v0.31.0@sha256:${"a".repeat(64)}`) },
   { what: "a metric selector with several matchers and spaces", mutate: set("aiDeploy.autoscaling.metric", 'vllm:num_requests_waiting{ model_name = "qwen3-8b", engine="0" }') },
