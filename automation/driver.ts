@@ -11,6 +11,13 @@ export interface ProgressCallbacks {
   onEvent?: (event: EngineEvent) => void;
 }
 
+export interface OperationOptions extends ProgressCallbacks {
+  /** Cancels the operation: the Automation API sends the CLI SIGINT, which stops it gracefully (as Ctrl-C does). */
+  signal?: AbortSignal;
+  /** The stack settings to run with instead of Pulumi.<stack>.yaml (`--config-file`): overrides never touch the real file before they succeed. */
+  configFile?: string;
+}
+
 /** A stack output as the backend stores it. */
 export interface StoredOutput {
   value: unknown;
@@ -23,10 +30,13 @@ export type ChangeSummary = Record<string, number>;
 export interface StackDriver {
   /** Writes plain (non-secret) config keys to the stack; structured values stay structured in Pulumi.<stack>.yaml. */
   setConfig(values: Record<string, unknown>): Promise<void>;
-  up(callbacks: ProgressCallbacks): Promise<{ summary: ChangeSummary; outputs: Record<string, StoredOutput> }>;
-  preview(callbacks: ProgressCallbacks): Promise<{ summary: ChangeSummary }>;
-  destroy(callbacks: ProgressCallbacks): Promise<{ summary: ChangeSummary }>;
+  up(options: OperationOptions): Promise<{ summary: ChangeSummary; outputs: Record<string, StoredOutput> }>;
+  preview(options: OperationOptions): Promise<{ summary: ChangeSummary }>;
+  refresh(options: OperationOptions): Promise<{ summary: ChangeSummary }>;
+  destroy(options: OperationOptions): Promise<{ summary: ChangeSummary }>;
   outputs(): Promise<Record<string, StoredOutput>>;
+  /** Stops the stack's running update in the backend (`pulumi cancel`; for an update stuck elsewhere). */
+  cancel(): Promise<void>;
 }
 
 export interface DriverSettings {
@@ -36,7 +46,7 @@ export interface DriverSettings {
   backendUrl: string;
   /** Environment for the CLI (backend URL, passphrase, OVH credentials, PATH). */
   envVars: Record<string, string>;
-  /** `create`: create the stack when missing (deploy/preview); `select`: it must exist (outputs/destroy). */
+  /** `create`: create the stack when missing (deploy/preview); `select`: it must exist (outputs/refresh/destroy/cancel). */
   mode: "create" | "select";
 }
 

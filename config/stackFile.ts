@@ -76,7 +76,7 @@ export const MAX_STACK_FILE_BYTES = 1 << 20;
 
 /** YAML 1.2 core types (as the Pulumi CLI's YAML reader), plus merge keys (`<<: *base`); no timestamps, binary or sets. */
 // `types` is exported by js-yaml 4 but missing from @types/js-yaml 4.0.9.
-const STACK_YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
+export const STACK_YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
 
 /** Line and column (1-based) of a UTF-16 offset. */
 function positionAt(text: string, offset: number): { line: number; column: number } {
