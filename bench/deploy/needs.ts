@@ -204,8 +204,9 @@ export function needsOf(r: SimResource, ix: ResourceIndex): (Need | AnyOf)[] {
         need(job, "the model weights are in Object Storage");
     }
     if (r.type === "kubernetes:batch/v1:Job") {
-      for (const s of ix.all().filter((x) => (x.type === "ovh:CloudProject/storage:Storage" || x.type === "ovh:CloudProject/s3Policy:S3Policy") && ix.partOf(x) === part))
-        need(s, "it writes to the bucket with its policy");
+      const writes = (x: SimResource) => x.type === "ovh:CloudProject/s3Policy:S3Policy" && String(x.inputs.policy).includes("s3:PutObject");
+      for (const s of ix.all().filter((x) => (x.type === "ovh:CloudProject/storage:Storage" || writes(x)) && ix.partOf(x) === part))
+        need(s, "it writes to the bucket, with a policy that allows it");
     }
   }
   return needs;

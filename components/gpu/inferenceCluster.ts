@@ -10,6 +10,8 @@ import { autoscalingObjects, scalesToZero } from "./autoscaling";
 import { federationScrapeTarget, htpasswdLine } from "./federation";
 import { entryObjects } from "./gateway";
 import type { K8sObject } from "./k8s";
+import { ModelStore } from "./modelStore";
+import { defaultWeightsBucket, objectStorageRegion, S3_KEYS, WEIGHTS_SECRETS, weightsJob } from "./weights";
 import { API_KEY_SECRET, FEDERATION_HTPASSWD_SECRET, FEDERATION_USER, HF_TOKEN_SECRET, metricsHostname, NAMESPACES, RELEASES } from "./layout";
 import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues, RELEASE_NAMESPACE } from "./values";
 import { vllmWorkloadObjects } from "./vllm";
@@ -86,7 +88,8 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
     // tolerations (bench/deploy/needs.ts says the same for the deploy timeline).
     const pools = config.cluster.nodePools.map((pool, i) => ({ pool, resource: cluster.nodePools[i] }));
     const untainted = pools.filter((p) => p.pool.taints.length === 0);
-    const systemPools = (untainted.some((p) => !isGpuFlavor(p.pool.flavor)) ? untainted.filter((p) => !isGpuFlavor(p.pool.flavor)) : untainted.length > 0 ? untainted : pools).map((p) => p.resource);
+    const cpuPools = untainted.filter((p) => !isGpuFlavor(p.pool.flavor));
+    const systemPools = (cpuPools.length > 0 ? cpuPools : untainted.length > 0 ? untainted : pools).map((p) => p.resource);
     const gpuPoolResource = pools.find((p) => p.pool.name === gpuPool.name)!.resource;
 
     const baselineEnforced = { "pod-security.kubernetes.io/enforce": "baseline" };
@@ -128,8 +131,25 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
     // Secrets: values only through secret Outputs.
     const secret = (key: string, ns: string, secretName: string, data: Record<string, pulumi.Input<string>>) =>
       new k8s.core.v1.Secret(`${name}-${key}`, { metadata: { name: secretName, namespace: ns }, type: "Opaque", stringData: pulumi.secret(data) as pulumi.Input<Record<string, pulumi.Input<string>>> }, k8sOpts({ dependsOn: inNs(ns) }));
-    const workloadSecrets = [secret("api-key", config.namespace, API_KEY_SECRET.name, { [API_KEY_SECRET.key]: apiKey })];
-    if (args.hfToken !== undefined) workloadSecrets.push(secret("hf-token", config.namespace, HF_TOKEN_SECRET.name, { [HF_TOKEN_SECRET.key]: pulumi.secret(args.hfToken) }));
+    // Model weights: one bucket per cluster, read-only keys for vLLM, read-write keys for the download Jobs only.
+    const modelStore = new ModelStore(
+      `${name}-model-store`,
+      {
+        serviceName: args.serviceName,
+        bucket: config.weights.bucket ?? defaultWeightsBucket(args.environment, args.serviceName),
+        region: config.weights.region ?? objectStorageRegion(config.cluster.region),
+        environment: args.environment,
+      },
+      { parent: this },
+    );
+    const s3Secret = (role: "reader" | "writer") => {
+      const keys = modelStore[role];
+      return secret(`weights-${role}`, config.namespace, WEIGHTS_SECRETS[role], { [S3_KEYS.accessKeyId]: keys.accessKeyId, [S3_KEYS.secretAccessKey]: keys.secretAccessKey });
+    };
+    const workloadSecrets = [secret("api-key", config.namespace, API_KEY_SECRET.name, { [API_KEY_SECRET.key]: apiKey }), s3Secret("reader")];
+    // Only the download Jobs talk to Hugging Face (and read the token).
+    const downloadSecrets = [s3Secret("writer")];
+    if (args.hfToken !== undefined) downloadSecrets.push(secret("hf-token", config.namespace, HF_TOKEN_SECRET.name, { [HF_TOKEN_SECRET.key]: pulumi.secret(args.hfToken) }));
     const htpasswd = secret("federation-htpasswd", NAMESPACES.monitoring, FEDERATION_HTPASSWD_SECRET, {
       ".htpasswd": federationPassword.apply((p) => htpasswdLine(FEDERATION_USER, p)),
     });
@@ -149,18 +169,29 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
       ...(obj.kind === "SecurityPolicy" ? [htpasswd] : []),
       // vLLM pods run on the GPU pool once the operator has put the driver and device plugin there.
       ...(obj.kind === "StatefulSet" ? [...workloadSecrets, gpuPoolResource, gpuOperator] : []),
+      // The download runs on the system pool while the GPU pool is still being created.
+      ...(obj.kind === "Job" ? [...downloadSecrets, modelStore.bucket, modelStore.writePolicy, ...systemPools] : []),
     ];
 
-    const apply = (obj: K8sObject) => {
+    const apply = (obj: K8sObject, extra: pulumi.Resource[] = []) => {
       const suffix = `${obj.kind.toLowerCase()}-${obj.metadata.namespace ? `${obj.metadata.namespace}-` : ""}${obj.metadata.name}`;
-      // StatefulSets wait for ready pods: the first start downloads the model (tens of minutes for big models).
-      const timeouts = obj.kind === "StatefulSet" ? { customTimeouts: { create: "60m", update: "60m" } } : {};
-      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn: dependenciesOf(obj), ...timeouts }));
+      // StatefulSets wait for ready pods (image pull, weights stream, engine start); Jobs for their completion.
+      const timeouts = obj.kind === "StatefulSet" ? { customTimeouts: { create: "60m", update: "60m" } } : obj.kind === "Job" ? { customTimeouts: { create: "240m", update: "240m" } } : {};
+      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn: [...dependenciesOf(obj), ...extra], ...timeouts }));
     };
 
-    const workloadCtx = { namespace: config.namespace, gpuPool, hfToken: args.hfToken !== undefined, scaleToZero: anyToZero };
+    const workloadCtx = { namespace: config.namespace, gpuPool, weights: modelStore.store, scaleToZero: anyToZero };
+    const jobCtx = {
+      namespace: config.namespace,
+      store: modelStore.store,
+      hfToken: args.hfToken !== undefined ? HF_TOKEN_SECRET : undefined,
+      poolName: cpuPools[0]?.pool.name,
+      labels: { "app.kubernetes.io/part-of": "ovh-llm", "app.kubernetes.io/managed-by": "pulumi" },
+    };
     for (const model of config.models) {
-      for (const obj of vllmWorkloadObjects(model, workloadCtx)) apply(obj);
+      // Once per revision; the replicas wait for it (and their init container for its completion marker).
+      const job = apply(weightsJob(model, { ...jobCtx, labels: { ...jobCtx.labels, "app.kubernetes.io/instance": model.name } }));
+      for (const obj of vllmWorkloadObjects(model, workloadCtx)) apply(obj, obj.kind === "StatefulSet" ? [job] : []);
       for (const obj of autoscalingObjects(model, { namespace: config.namespace, autoscaling: config.autoscaling })) apply(obj);
     }
 

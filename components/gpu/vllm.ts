@@ -2,18 +2,17 @@
  * Pure builders of one model's vLLM workload on the GPU cluster: StatefulSet, Service, PodDisruptionBudget,
  * NetworkPolicy and ServiceMonitor.
  *
- * Why a StatefulSet: the Hugging Face cache lives on a PersistentVolumeClaim so restarts do not download the model
- * again, and OVH's Cinder volumes are ReadWriteOnce. One PVC shared by replicas on different nodes would leave every
- * replica but the first stuck on "Multi-Attach error". `volumeClaimTemplates` give each replica its own cache PVC,
- * kept on scale-down (`whenScaled: Retain`) so scaling back up reuses it.
+ * Weights: every replica streams the pinned revision from the cluster's Object Storage bucket (weights.ts); none talks
+ * to Hugging Face (HF_HUB_OFFLINE, no token), none has a volume to fill. A new replica costs no download from the
+ * Hub. (Before: one ReadWriteOnce cache PVC per replica, each filled from Hugging Face on its first start.)
  */
 import type { GpuModelConfig, NodePoolConfig } from "../../config/schema";
 import { LABEL, VLLM_SERVICE } from "../observability/conventions";
 import type { K8sObject } from "./k8s";
+import { vllmWeightsEnv, weightsGateContainer, weightsUri, type WeightsStore } from "./weights";
 import {
   API_KEY_SECRET,
   ENVOY_PROXY_POD_LABELS,
-  HF_TOKEN_SECRET,
   NAMESPACES,
   PROMETHEUS_POD_LABELS,
   RELEASES,
@@ -26,15 +25,13 @@ export interface WorkloadContext {
   namespace: string;
   /** The GPU pool the pods must run on (its labels select the nodes, its taints are tolerated). */
   gpuPool: Pick<NodePoolConfig, "name" | "labels" | "taints">;
-  /** Whether an HF token Secret exists (gated models). */
-  hfToken: boolean;
+  /** The Object Storage bucket every replica reads the weights from. */
+  weights: WeightsStore;
   /** Scale-to-zero: the KEDA HTTP interceptor (namespace keda) also reaches the pods. */
   scaleToZero: boolean;
-  /** Storage class of the per-replica model cache. */
-  storageClass?: string;
 }
 
-/** Where the cache PVC is mounted; HF_HOME points into it. */
+/** Local scratch (an emptyDir): config and tokenizer files pulled from the bucket, compile caches. */
 export const CACHE_MOUNT = "/model-cache";
 const CACHE_VOLUME = "model-cache";
 
@@ -55,9 +52,12 @@ function commonLabels(model: Pick<GpuModelConfig, "name">): Record<string, strin
 export const literalArg = (arg: string): string => arg.replace(/\$/g, "$$$$");
 
 /** `vllm serve` arguments, escaped for the kubelet. The API key is NOT here (it would show in `ps` and the pod spec): env VLLM_API_KEY. */
-export function vllmArgs(model: GpuModelConfig): string[] {
+export function vllmArgs(model: GpuModelConfig, weights: WeightsStore): string[] {
   return [
-    model.model,
+    // The pinned revision in the bucket, streamed to the GPU by the Run:ai model streamer.
+    weightsUri(model, weights),
+    "--load-format",
+    "runai_streamer",
     "--served-model-name",
     model.servedModelName,
     "--max-model-len",
@@ -72,20 +72,23 @@ export function vllmArgs(model: GpuModelConfig): string[] {
   ].map(literalArg);
 }
 
-/** Seconds a pod may take from start to a healthy `/health`: model download on first start plus load. */
+/** Seconds a pod may take from start to a healthy `/health` (image pull, weights stream, engine start). */
 export const STARTUP_BUDGET_SECONDS = 45 * 60;
 const STARTUP_PERIOD_SECONDS = 10;
 
 /** The pod template (exported for tests). */
 export function vllmPodSpec(model: GpuModelConfig, ctx: WorkloadContext): Record<string, unknown> {
   const probe = { httpGet: { path: "/health", port: VLLM_PORT_NAME }, timeoutSeconds: 5 };
+  const weights = vllmWeightsEnv(ctx.weights);
   const env: Record<string, unknown>[] = [
     { name: "HF_HOME", value: `${CACHE_MOUNT}/huggingface` },
+    { name: "VLLM_ASSETS_CACHE", value: `${CACHE_MOUNT}/vllm-assets` },
     // vLLM reads its API key from here: `/v1/*` then needs `Authorization: Bearer <key>`.
     { name: "VLLM_API_KEY", valueFrom: { secretKeyRef: { name: API_KEY_SECRET.name, key: API_KEY_SECRET.key } } },
     { name: "VLLM_NO_USAGE_STATS", value: "1" },
-    ...(ctx.hfToken ? [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } } }] : []),
+    ...weights.env,
   ];
+  const containerSecurity = { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
   const gpus = String(model.tensorParallelSize);
   const poolLabels = { ...ctx.gpuPool.labels, "ovh-llm/pool": ctx.gpuPool.name };
   return {
@@ -106,18 +109,21 @@ export function vllmPodSpec(model: GpuModelConfig, ctx: WorkloadContext): Record
       },
     },
     tolerations: ctx.gpuPool.taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
+    // Starts vLLM only once the revision is complete in the bucket (a pod never reads a half-uploaded model).
+    initContainers: [weightsGateContainer(model, ctx.weights, containerSecurity)],
     containers: [
       {
         name: "vllm",
         image: model.image,
         command: ["vllm", "serve"],
-        args: vllmArgs(model),
+        args: vllmArgs(model, ctx.weights),
         ports: [{ name: VLLM_PORT_NAME, containerPort: VLLM_PORT, protocol: "TCP" }],
         env,
+        envFrom: weights.envFrom,
         resources: { requests: { "nvidia.com/gpu": gpus }, limits: { "nvidia.com/gpu": gpus } },
         // vLLM's image runs as root and writes caches under $HOME and /tmp: no runAsNonRoot/readOnlyRootFilesystem,
         // but no privilege escalation and no capabilities.
-        securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: containerSecurity,
         startupProbe: { ...probe, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: STARTUP_BUDGET_SECONDS / STARTUP_PERIOD_SECONDS },
         readinessProbe: { ...probe, periodSeconds: 10, failureThreshold: 3 },
         livenessProbe: { ...probe, periodSeconds: 20, failureThreshold: 6 },
@@ -128,26 +134,14 @@ export function vllmPodSpec(model: GpuModelConfig, ctx: WorkloadContext): Record
       },
     ],
     // NCCL/PyTorch share memory between workers through /dev/shm (64 MiB by default in containers).
-    volumes: [{ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "16Gi" } }],
-  };
-}
-
-/** Per-replica model cache claim (the StatefulSet's volumeClaimTemplate). */
-export function cacheClaimTemplate(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
-  return {
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: { name: CACHE_VOLUME, namespace: ctx.namespace, labels: commonLabels(model) },
-    spec: {
-      accessModes: ["ReadWriteOnce"],
-      ...(ctx.storageClass ? { storageClassName: ctx.storageClass } : {}),
-      resources: { requests: { storage: model.cacheSize } },
-    },
+    volumes: [
+      { name: CACHE_VOLUME, emptyDir: { sizeLimit: "20Gi" } },
+      { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "16Gi" } },
+    ],
   };
 }
 
 export function vllmStatefulSet(model: GpuModelConfig, ctx: WorkloadContext): K8sObject {
-  const claim = cacheClaimTemplate(model, ctx);
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
@@ -160,10 +154,8 @@ export function vllmStatefulSet(model: GpuModelConfig, ctx: WorkloadContext): K8
       podManagementPolicy: "Parallel",
       selector: { matchLabels: podLabels(model) },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1 } },
-      persistentVolumeClaimRetentionPolicy: { whenScaled: "Retain", whenDeleted: "Delete" },
       minReadySeconds: 10,
       template: { metadata: { labels: commonLabels(model) }, spec: vllmPodSpec(model, ctx) },
-      volumeClaimTemplates: [{ metadata: { name: claim.metadata.name, labels: claim.metadata.labels }, spec: claim.spec }],
     },
   };
 }

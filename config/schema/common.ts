@@ -134,7 +134,7 @@ export function duplicateTaintIssues(taints: readonly { key: string; effect: str
 /** vLLM flags the program sets itself, or that would break auth or metrics (`--disable-log-stats` turns metrics off). */
 export const RESERVED_VLLM_FLAGS = ["--port", "--served-model-name", "--disable-log-stats", "--api-key"] as const;
 /** On the GPU cluster the program also sets these from `models[]` keys. */
-export const GPU_RESERVED_VLLM_FLAGS = [...RESERVED_VLLM_FLAGS, "--max-model-len", "--gpu-memory-utilization", "--tensor-parallel-size"] as const;
+export const GPU_RESERVED_VLLM_FLAGS = [...RESERVED_VLLM_FLAGS, "--max-model-len", "--gpu-memory-utilization", "--tensor-parallel-size", "--load-format"] as const;
 
 /**
  * A flag as vLLM's FlexibleArgumentParser reads it (vllm/utils/argparse_utils.py): the name before `=` and before

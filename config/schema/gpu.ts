@@ -29,6 +29,8 @@ export const gpuModelSchema = z
     /** Kubernetes name of the StatefulSet, Service and route; the key of its endpoint in the stack outputs. */
     name: dnsLabel,
     model: hfModelId("Qwen/Qwen3-VL-8B-Instruct"),
+    /** The Hugging Face commit of `model` to serve: downloaded once into Object Storage, then every replica reads it. */
+    revision: z.string(msg("a string")).regex(/^[0-9a-f]{40}$/, msg("a Hugging Face commit hash of the model (40 lower-case hex characters)")),
     servedModelName: servedModelName.optional(),
     image: pinnedImage,
     /** Public host name of this model's HTTPS route. */
@@ -37,7 +39,7 @@ export const gpuModelSchema = z
     gpuMemoryUtilization: ratio.default(0.9),
     tensorParallelSize: intBetween(1, 8).default(1),
     extraArgs: listOf(z.string(msg("a string")), 200, "a list of strings").default([]),
-    /** PVC holding the Hugging Face cache, so restarts do not download again. */
+    /** Scratch space of the weights download Job (it holds one file of the model at a time). */
     cacheSize: storageSize.default("100Gi"),
     minReplicas: intBetween(0, 20).default(1),
     maxReplicas: intBetween(1, 20).default(2),
@@ -61,6 +63,16 @@ export const gpuClusterSchema = z
     /** NVIDIA driver of the GPU operator; must support the CUDA of the vLLM image (CUDA 13 needs ≥ 580). */
     gpuDriverVersion: z.string().regex(/^\d{3}\.\d+(\.\d+)?$/, msg("a driver version such as 595.91.07")).default("595.91.07"),
     models: listOf(gpuModelSchema, 20, "a list of models").min(1, msg("at least one model")),
+    /** OVH Object Storage bucket holding each model revision once (components/gpu/weights.ts). */
+    weights: z
+      .object({
+        /** Bucket name; default `ovh-llm-<environment>-weights-<first 8 characters of serviceName>`. */
+        bucket: z.string(msg("a string")).regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, msg("an S3 bucket name: 3 to 63 lower-case letters, digits and '-'")).optional(),
+        /** Object Storage region (lower case, as in https://s3.<region>.io.cloud.ovh.net); default: the cluster's region without its digits. */
+        region: z.string(msg("a string")).regex(/^[a-z]{2,4}(-[a-z]{2,5}){0,2}$/, msg("an Object Storage region such as gra, sbg, de or eu-west-par")).optional(),
+      })
+      .strict()
+      .default({}),
     tls: z
       .object({
         /** acme: cert-manager issues the certificate; provided: an existing TLS Secret. */

@@ -66,6 +66,8 @@ const defaultOutputs: Record<string, OutputsFor> = {
     availableReplicas: 1,
   }),
   "pulumi-nodejs:dynamic/aideploy:Token": (a) => ({ tokenId: `${a.name}-id`, value: `mock-ai-token-${a.name}`, version: 1 }),
+  // Object Storage keys of a Public Cloud user (components/gpu/modelStore.ts).
+  "ovh:CloudProject/s3Credential:S3Credential": (a) => ({ accessKeyId: `mock-access-key-${a.name}`, secretAccessKey: `mock-secret-key-${a.name}-${"x".repeat(16)}` }),
 };
 
 export class MockRecorder implements pulumi.runtime.Mocks {

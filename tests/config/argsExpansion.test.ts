@@ -51,8 +51,9 @@ describe("GPU model arguments and the kubelet's $(VAR) expansion", () => {
     const c = fullConfig();
     c.gpuCluster.models[0].extraArgs = ["--chat-template", "{{ $(VLLM_API_KEY) }}", "--x=$$(HF_TOKEN)$", "$(", "cost: $5"];
     const model = parseConfig(c).gpuCluster!.models[0];
-    const container = (vllmPodSpec(model, { namespace: "inference", gpuPool: { name: "gpu", labels: {}, taints: [] }, hfToken: true, scaleToZero: false }).containers as { args: string[] }[])[0];
-    assert.deepEqual(container.args, vllmArgs(model));
+    const weights = { bucket: "b", region: "gra", endpoint: "https://s3.gra.io.cloud.ovh.net" };
+    const container = (vllmPodSpec(model, { namespace: "inference", gpuPool: { name: "gpu", labels: {}, taints: [] }, weights, scaleToZero: false }).containers as { args: string[] }[])[0];
+    assert.deepEqual(container.args, vllmArgs(model, weights));
     const received = container.args.map((a) => kubeletExpand(a, env));
     assert.deepEqual(received.slice(-5), c.gpuCluster.models[0].extraArgs);
     assert.ok(!received.some((a) => a.includes("the-api-key") || a.includes("the-hf-token")));

@@ -43,8 +43,8 @@ export function fullConfig(): Record<string, any> {
         ],
       },
       models: [
-        { name: "qwen", model: "Qwen/Qwen3-VL-8B-Instruct", servedModelName: "qwen3-vl-8b", image: "vllm/vllm-openai:v0.31.0", hostname: "qwen.llm.example.com", extraArgs: ["--enforce-eager"] },
-        { name: "mistral", model: "mistralai/Ministral-8B-Instruct-2410", servedModelName: "ministral-8b", image: "vllm/vllm-openai:v0.31.0", hostname: "mistral.llm.example.com" },
+        { name: "qwen", model: "Qwen/Qwen3-VL-8B-Instruct", revision: "0c351dd01ed87e9c1b53cbc748cba10e6187ff3b", servedModelName: "qwen3-vl-8b", image: "vllm/vllm-openai:v0.31.0", hostname: "qwen.llm.example.com", extraArgs: ["--enforce-eager"] },
+        { name: "mistral", model: "mistralai/Ministral-8B-Instruct-2410", revision: "a".repeat(40), servedModelName: "ministral-8b", image: "vllm/vllm-openai:v0.31.0", hostname: "mistral.llm.example.com" },
       ],
       tls: { mode: "acme", acmeEmail: "ops@example.com" },
     },

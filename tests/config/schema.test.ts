@@ -18,7 +18,7 @@ function valid(): Record<string, any> {
 
 const gpuCluster = () => ({
   cluster: { region: "GRA11", version: "1.33", nodePools: [{ name: "gpu", flavor: "l40s-90", desiredNodes: 2 }] },
-  models: [{ name: "qwen", model: "Qwen/Qwen3-8B", image: "vllm/vllm-openai:v0.31.0", hostname: "llm.example.com" }],
+  models: [{ name: "qwen", model: "Qwen/Qwen3-8B", revision: "0123456789abcdef0123456789abcdef01234567", image: "vllm/vllm-openai:v0.31.0", hostname: "llm.example.com" }],
   tls: { mode: "acme", acmeEmail: "ops@example.com" },
 });
 

@@ -96,7 +96,9 @@ describe("GpuInferenceCluster (mocks)", () => {
     const secrets = Object.fromEntries(mocks.ofType("kubernetes:core/v1:Secret").map((s) => [s.inputs.metadata.name, s.inputs.stringData]));
     assert.equal(secrets[API_KEY_SECRET.name][API_KEY_SECRET.key], apiKeyValue);
     assert.equal(secrets[HF_TOKEN_SECRET.name][HF_TOKEN_SECRET.key], hf);
-    const needles = [apiKeyValue, hf, credential];
+    const s3Keys = mocks.ofType("ovh:CloudProject/s3Credential:S3Credential").map((c) => `mock-secret-key-${c.name}`);
+    assert.equal(s3Keys.length, 2);
+    const needles = [apiKeyValue, hf, credential, ...s3Keys];
     const leaks = mocks.resources.flatMap((r) => plainStrings(r.rawInputs).filter((s) => needles.some((n) => s.value.includes(n))).map((s) => `${r.type} ${r.name} ${s.path}`));
     assert.deepEqual(leaks, []);
     // The htpasswd hash is derived from the password: it must be secret too.
@@ -112,5 +114,31 @@ describe("GpuInferenceCluster (mocks)", () => {
     assert.equal(mocks.ofType("kubernetes:http.keda.sh/v1beta1:InterceptorRoute").length, 1);
     const route = mocks.ofType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute").find((r) => r.inputs.metadata.name === gpu.models[0].name)!;
     assert.equal(route.inputs.spec.rules[0].backendRefs[0].namespace, "keda");
+  });
+
+  it("keeps one model store per cluster: a bucket, a reader for vLLM, a writer for the download Jobs", async () => {
+    const gpu = prod().gpuCluster!;
+    await build(gpu, { hfToken: "hf_secret_token_value" });
+    const [bucket] = mocks.ofType("ovh:CloudProject/storage:Storage");
+    assert.deepEqual([bucket.inputs.name, bucket.inputs.regionName, bucket.inputs.hideObjects], ["ovh-llm-prod-weights-01234567", "GRA", true]);
+    const users = mocks.ofType("ovh:CloudProject/user:User");
+    assert.deepEqual(users.map((u) => u.inputs.roleNames), [["objectstore_operator"], ["objectstore_operator"]]);
+    const policies = mocks.ofType("ovh:CloudProject/s3Policy:S3Policy").map((p) => JSON.parse(p.inputs.policy).Statement[0]);
+    assert.deepEqual(policies.map((p) => p.Sid).sort(), ["ReadModelWeights", "WriteModelWeights"]);
+    const secrets = Object.fromEntries(mocks.ofType("kubernetes:core/v1:Secret").map((s) => [s.inputs.metadata.name, s.inputs.stringData]));
+    for (const role of ["weights-reader", "weights-writer"]) assert.deepEqual(Object.keys(secrets[role]).sort(), ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+  });
+
+  it("downloads each model revision once per cluster, and the replicas wait for it", async () => {
+    const gpu = prod().gpuCluster!;
+    await build(gpu, { hfToken: "hf_secret_token_value" });
+    const jobs = mocks.ofType("kubernetes:batch/v1:Job");
+    assert.deepEqual(jobs.map((j) => j.inputs.metadata.name), ["weights-qwen3-vl-8b-0c351dd01ed8"]);
+    const pod = jobs[0].inputs.spec.template.spec;
+    assert.deepEqual(pod.nodeSelector, { "ovh-llm/pool": "system" });
+    assert.ok(JSON.stringify(pod).includes(HF_TOKEN_SECRET.name), "the Job reads the HF token");
+    const [sts] = mocks.ofType("kubernetes:apps/v1:StatefulSet");
+    assert.ok(!JSON.stringify(sts.inputs).includes(HF_TOKEN_SECRET.name), "no replica reads the HF token");
+    assert.match(sts.inputs.spec.template.spec.containers[0].args[0], /^s3:\/\/ovh-llm-prod-weights-01234567\/models\/Qwen\/Qwen3-VL-8B-Instruct\/0c351dd01ed87e9c1b53cbc748cba10e6187ff3b$/);
   });
 });

@@ -9,7 +9,7 @@ import type { K8sObject } from "../../components/gpu/k8s";
 import { checkObject } from "../helpers/k8sMetadata";
 import { ENVOY_CONTROLLER, FEDERATION_HTPASSWD_SECRET, GATEWAY_NAME, INTERCEPTOR_PROXY_SERVICE, metricsHostname, NAMESPACES } from "../../components/gpu/layout";
 import { vllmWorkloadObjects } from "../../components/gpu/vllm";
-import { gpuEntryContext as entryCtx, prodGpu } from "../helpers/stacks";
+import { gpuEntryContext as entryCtx, gpuWeightsStore, prodGpu } from "../helpers/stacks";
 
 
 describe("GPU cluster: HTTPS entry builders", () => {
@@ -112,7 +112,7 @@ describe("GPU cluster: rendered Kubernetes objects are well-formed", () => {
     const pool = gpu.cluster.nodePools.find((p) => p.name === "gpu")!;
     const toZero = (m: GpuClusterConfig["models"][number]) => scalesToZero(m, gpu.autoscaling);
     return [
-      ...gpu.models.flatMap((m) => vllmWorkloadObjects(m, { namespace: gpu.namespace, gpuPool: pool, hfToken: true, scaleToZero: gpu.models.some(toZero) })),
+      ...gpu.models.flatMap((m) => vllmWorkloadObjects(m, { namespace: gpu.namespace, gpuPool: pool, weights: gpuWeightsStore(gpu), scaleToZero: gpu.models.some(toZero) })),
       ...gpu.models.flatMap((m) => autoscalingObjects(m, { namespace: gpu.namespace, autoscaling: gpu.autoscaling })),
       ...entryObjects(gpu.models, entryCtx(gpu), toZero),
     ];

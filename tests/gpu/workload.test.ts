@@ -6,7 +6,8 @@ import { kedaQueueDepthQuery } from "../../components/observability/queries";
 import { autoscalingObjects, interceptorRoute, scaledObject } from "../../components/gpu/autoscaling";
 import { API_KEY_SECRET, HF_TOKEN_SECRET, HTTP_ADDON_SCALER_ADDRESS, NAMESPACES, PROMETHEUS_URL, RELEASES, VLLM_PORT } from "../../components/gpu/layout";
 import { podLabels, vllmArgs, vllmNetworkPolicy, vllmPodDisruptionBudget, vllmService, vllmServiceMonitor, vllmStatefulSet, type WorkloadContext } from "../../components/gpu/vllm";
-import { prodGpu } from "../helpers/stacks";
+import { bucketPolicy, COMPLETE_MARKER, weightsJob, weightsJobName, WEIGHTS_SECRETS, weightsPrefix } from "../../components/gpu/weights";
+import { gpuWeightsStore, prodGpu } from "../helpers/stacks";
 
 
 function model(overrides: Partial<GpuModelConfig> = {}): GpuModelConfig {
@@ -16,19 +17,20 @@ function model(overrides: Partial<GpuModelConfig> = {}): GpuModelConfig {
 function ctx(overrides: Partial<WorkloadContext> = {}): WorkloadContext {
   const gpu = prodGpu();
   const pool = gpu.cluster.nodePools.find((p) => p.name === "gpu")!;
-  return { namespace: gpu.namespace, gpuPool: pool, hfToken: true, scaleToZero: false, ...overrides };
+  return { namespace: gpu.namespace, gpuPool: pool, weights: gpuWeightsStore(gpu), scaleToZero: false, ...overrides };
 }
 
 const podSpec = (m = model(), c = ctx()) => (vllmStatefulSet(m, c).spec as any).template.spec;
 const container = (m = model(), c = ctx()) => podSpec(m, c).containers[0];
 
 describe("GPU cluster: vLLM workload builders", () => {
-  it("runs `vllm serve <model>` with the configured flags and no API key on the command line", () => {
+  it("runs `vllm serve <pinned revision in the bucket>` with the configured flags and no API key on the command line", () => {
     const m = model({ extraArgs: ["--max-num-seqs", "64"], tensorParallelSize: 2 });
     const c = container(m);
     assert.deepEqual(c.command, ["vllm", "serve"]);
     assert.deepEqual(c.args, [
-      "Qwen/Qwen3-VL-8B-Instruct",
+      `s3://${gpuWeightsStore().bucket}/models/Qwen/Qwen3-VL-8B-Instruct/0c351dd01ed87e9c1b53cbc748cba10e6187ff3b`,
+      "--load-format", "runai_streamer",
       "--served-model-name", "qwen3-vl-8b",
       "--max-model-len", "32768",
       "--gpu-memory-utilization", "0.9",
@@ -36,31 +38,84 @@ describe("GPU cluster: vLLM workload builders", () => {
       "--port", "8000",
       "--max-num-seqs", "64",
     ]);
-    assert.ok(!vllmArgs(m).some((a) => a.startsWith("--api-key")), "--api-key would be visible in ps and the pod spec");
+    assert.ok(!vllmArgs(m, gpuWeightsStore()).some((a) => a.startsWith("--api-key")), "--api-key would be visible in ps and the pod spec");
     assert.match(c.image, /^vllm\/vllm-openai:v\d/);
   });
 
-  it("reads the API key and HF token from Secrets, and puts HF_HOME on the cache volume", () => {
-    const env = Object.fromEntries(container().env.map((e: any) => [e.name, e]));
-    assert.deepEqual(env.VLLM_API_KEY.valueFrom, { secretKeyRef: { name: API_KEY_SECRET.name, key: API_KEY_SECRET.key } });
-    assert.deepEqual(env.HF_TOKEN.valueFrom, { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } });
-    assert.equal(env.VLLM_API_KEY.value, undefined);
-    const mounts = Object.fromEntries(container().volumeMounts.map((v: any) => [v.name, v.mountPath]));
-    assert.ok(env.HF_HOME.value.startsWith(mounts["model-cache"] + "/"), "HF_HOME must be on the PVC");
-    assert.equal(mounts.dshm, "/dev/shm");
-    assert.deepEqual(podSpec().volumes.find((v: any) => v.name === "dshm").emptyDir.medium, "Memory");
-    const noHf = container(model(), ctx({ hfToken: false })).env.map((e: any) => e.name);
-    assert.ok(!noHf.includes("HF_TOKEN"));
+  it("a scale-out adds no Hugging Face download: the replicas' pod spec never reaches the Hub and has nothing to fill", () => {
+    const spec = vllmStatefulSet(model(), ctx()).spec as any;
+    const pod = spec.template.spec;
+    const containers = [...pod.initContainers, ...pod.containers];
+    const env = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e]));
+    // No Hugging Face credential or id anywhere in the pod; the Hub is switched off in vLLM.
+    for (const c of containers) {
+      assert.equal(env(c).HF_TOKEN, undefined, `${c.name} reads the HF token`);
+      assert.ok(!JSON.stringify(c).includes(HF_TOKEN_SECRET.name), `${c.name} mounts the HF token Secret`);
+    }
+    const vllm = pod.containers[0];
+    assert.equal(env(vllm).HF_HUB_OFFLINE.value, "1");
+    assert.ok(!vllm.args.includes(model().model), "the model is not named by its Hugging Face id");
+    assert.ok(vllm.args[0].startsWith("s3://") && vllm.args[0].endsWith(`/${model().revision}`), vllm.args[0]);
+    // Weights come from Object Storage with the reader's keys (the streamer reads the AWS_* variables).
+    assert.equal(env(vllm).AWS_ENDPOINT_URL.value, "https://s3.gra.io.cloud.ovh.net");
+    assert.equal(env(vllm).RUNAI_STREAMER_S3_USE_VIRTUAL_ADDRESSING.value, "0");
+    assert.deepEqual(vllm.envFrom, [{ secretRef: { name: WEIGHTS_SECRETS.reader } }]);
+    // Nothing per replica to download into: no claim template, only emptyDirs.
+    assert.equal(spec.volumeClaimTemplates, undefined);
+    assert.ok(pod.volumes.every((v: any) => v.emptyDir), JSON.stringify(pod.volumes));
+    // The gate only asks the bucket whether the revision is complete; it never downloads.
+    const [gate] = pod.initContainers;
+    assert.equal(gate.name, "weights-ready");
+    assert.equal(env(gate).WEIGHTS_PREFIX.value, weightsPrefix(model()));
+    assert.match(gate.command[2], new RegExp(`head_object[\\s\\S]*${COMPLETE_MARKER}|${COMPLETE_MARKER}[\\s\\S]*head_object`));
+    assert.ok(!/huggingface|hf_hub|get_object|download_file/.test(gate.command[2]), "the gate must not fetch weights");
   });
 
-  it("gives each replica its own ReadWriteOnce cache claim, kept on scale-down", () => {
-    const spec = vllmStatefulSet(model(), ctx()).spec as any;
-    assert.equal(spec.volumeClaimTemplates.length, 1);
-    assert.equal(spec.volumeClaimTemplates[0].metadata.name, "model-cache");
-    assert.deepEqual(spec.volumeClaimTemplates[0].spec.accessModes, ["ReadWriteOnce"]);
-    assert.equal(spec.volumeClaimTemplates[0].spec.resources.requests.storage, model().cacheSize);
-    assert.equal(spec.persistentVolumeClaimRetentionPolicy.whenScaled, "Retain");
-    assert.equal(spec.podManagementPolicy, "Parallel");
+  it("downloads each revision once, in a Job named by the revision, with the HF token and the writer's keys", () => {
+    const m = model();
+    const ctx = { namespace: "inference", store: gpuWeightsStore(), hfToken: HF_TOKEN_SECRET, poolName: "system", labels: { "app.kubernetes.io/instance": m.name } };
+    const job = weightsJob(m, ctx) as any;
+    assert.equal(job.metadata.name, weightsJobName(m));
+    assert.equal(weightsJobName(m), "weights-qwen3-vl-8b-0c351dd01ed8");
+    assert.notEqual(weightsJobName({ ...m, revision: "f".repeat(40) }), job.metadata.name, "a new revision is a new Job");
+    const pod = job.spec.template.spec;
+    assert.deepEqual(pod.nodeSelector, { "ovh-llm/pool": "system" }, "runs on the CPU pool, not a GPU node");
+    const env = Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e]));
+    assert.deepEqual([env.MODEL.value, env.REVISION.value, env.WEIGHTS_PREFIX.value], [m.model, m.revision, weightsPrefix(m)]);
+    assert.deepEqual(env.HF_TOKEN.valueFrom, { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } });
+    assert.deepEqual(pod.containers[0].envFrom, [{ secretRef: { name: WEIGHTS_SECRETS.writer } }]);
+    // Skips the whole download when the revision is already complete; writes the marker last.
+    const script: string = pod.containers[0].command[2];
+    assert.ok(script.indexOf(COMPLETE_MARKER) < script.indexOf("model_info"), "checks the marker before contacting the Hub");
+    assert.ok(script.lastIndexOf("put_object") > script.lastIndexOf("upload_file"), "the marker comes after every file");
+    // Its pods are not the model's pods: the Service and NetworkPolicy never select them.
+    assert.notDeepEqual(job.spec.template.metadata.labels, podLabels(m));
+    assert.ok(!Object.entries(podLabels(m)).every(([k, v]) => job.spec.template.metadata.labels[k] === v));
+    const noToken = weightsJob(m, { ...ctx, hfToken: undefined }) as any;
+    assert.ok(!noToken.spec.template.spec.containers[0].env.some((e: any) => e.name === "HF_TOKEN"));
+  });
+
+  it("limits each Object Storage user to the bucket: vLLM reads, the Job writes", () => {
+    const read = JSON.parse(bucketPolicy("b", "read")).Statement[0];
+    const write = JSON.parse(bucketPolicy("b", "write")).Statement[0];
+    assert.deepEqual(read.Resource, ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]);
+    assert.ok(!read.Action.includes("s3:PutObject"));
+    assert.ok(write.Action.includes("s3:PutObject") && !write.Action.includes("s3:DeleteObject"));
+  });
+
+  it("reads the API key from a Secret, and puts HF_HOME and vLLM's caches on a scratch emptyDir", () => {
+    const env = Object.fromEntries(container().env.map((e: any) => [e.name, e]));
+    assert.deepEqual(env.VLLM_API_KEY.valueFrom, { secretKeyRef: { name: API_KEY_SECRET.name, key: API_KEY_SECRET.key } });
+    assert.equal(env.VLLM_API_KEY.value, undefined);
+    const mounts = Object.fromEntries(container().volumeMounts.map((v: any) => [v.name, v.mountPath]));
+    assert.ok(env.HF_HOME.value.startsWith(mounts["model-cache"] + "/"));
+    assert.ok(env.VLLM_ASSETS_CACHE.value.startsWith(mounts["model-cache"] + "/"));
+    assert.equal(mounts.dshm, "/dev/shm");
+    assert.deepEqual(podSpec().volumes.find((v: any) => v.name === "dshm").emptyDir.medium, "Memory");
+  });
+
+  it("starts replicas in parallel (no replica waits for another's load)", () => {
+    assert.equal((vllmStatefulSet(model(), ctx()).spec as any).podManagementPolicy, "Parallel");
   });
 
   it("requests and limits as many GPUs as the tensor-parallel size", () => {

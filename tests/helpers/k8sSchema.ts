@@ -40,6 +40,7 @@ const MODEL_MODULES: Record<string, string> = {
   "apps/v1/StatefulSet": "kubernetes-models/apps/v1/StatefulSet",
   "apps/v1/Deployment": "kubernetes-models/apps/v1/Deployment",
   "apps/v1/DaemonSet": "kubernetes-models/apps/v1/DaemonSet",
+  "batch/v1/Job": "kubernetes-models/batch/v1/Job",
   "policy/v1/PodDisruptionBudget": "kubernetes-models/policy/v1/PodDisruptionBudget",
   "networking.k8s.io/v1/NetworkPolicy": "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
   "networking.k8s.io/v1/Ingress": "kubernetes-models/networking.k8s.io/v1/Ingress",

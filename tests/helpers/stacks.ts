@@ -3,6 +3,7 @@ import { parseConfig, type GpuClusterConfig, type StackConfig } from "../../conf
 import { readStackFile } from "../../config/stackFile";
 import type { EntryContext } from "../../components/gpu/gateway";
 import { metricsHostname } from "../../components/gpu/layout";
+import { defaultWeightsBucket, objectStorageEndpoint, objectStorageRegion, type WeightsStore } from "../../components/gpu/weights";
 
 /** Pulumi.<stack>.yaml, validated. */
 export const stackConfig = (stack: string): StackConfig => parseConfig(readStackFile(stack).projectConfig);
@@ -17,3 +18,9 @@ export const gpuEntryContext = (gpu: GpuClusterConfig = prodGpu()): EntryContext
   metricsHostname: metricsHostname(gpu),
   issuerName: "acme-prod",
 });
+
+/** The model store the GPU cluster derives from its config (default bucket and region). */
+export const gpuWeightsStore = (gpu: GpuClusterConfig = prodGpu()): WeightsStore => {
+  const region = objectStorageRegion(gpu.cluster.region);
+  return { bucket: defaultWeightsBucket("prod", stackConfig("prod").serviceName), region, endpoint: objectStorageEndpoint(region) };
+};

@@ -37,7 +37,8 @@ import { federationScrapeTarget } from "../../components/gpu/federation";
 import { acmeClusterIssuer, entryObjects, federationSecurityPolicy, modelRoute } from "../../components/gpu/gateway";
 import { GpuInferenceCluster } from "../../components/gpu/inferenceCluster";
 import type { K8sObject } from "../../components/gpu/k8s";
-import { metricsHostname } from "../../components/gpu/layout";
+import { HF_TOKEN_SECRET, metricsHostname } from "../../components/gpu/layout";
+import { weightsJob } from "../../components/gpu/weights";
 import { vllmServiceMonitor, vllmStatefulSet, vllmWorkloadObjects, type WorkloadContext } from "../../components/gpu/vllm";
 import { MonitoringStack } from "../../components/monitoring/stack";
 import { prometheusRuleGroups } from "../../components/observability/rules";
@@ -45,7 +46,7 @@ import { monitoredModels } from "../../program";
 import { allDashboards } from "../../dashboards";
 import { installMocks, settle, valueOf, type RecordedResource } from "../../scripts/plan/mockRecorder";
 import { loadK8sSchemas, objectId, SCHEMA_ALLOW_LIST, validateObject, type RenderedObject } from "../helpers/k8sSchema";
-import { gpuEntryContext, prodGpu, stackConfig } from "../helpers/stacks";
+import { gpuEntryContext, gpuWeightsStore, prodGpu, stackConfig } from "../helpers/stacks";
 
 const prodConfig = () => stackConfig("prod");
 
@@ -60,16 +61,17 @@ function variants(): Record<string, GpuClusterConfig> {
 }
 
 const entryCtx = gpuEntryContext;
-const workloadCtx = (gpu: GpuClusterConfig, hfToken = true): WorkloadContext => ({
+const workloadCtx = (gpu: GpuClusterConfig): WorkloadContext => ({
   namespace: gpu.namespace,
   gpuPool: gpu.cluster.nodePools.find((p) => p.name === "gpu")!,
-  hfToken,
+  weights: gpuWeightsStore(gpu),
   scaleToZero: gpu.models.some((m) => scalesToZero(m, gpu.autoscaling)),
 });
 
 /** Everything the GPU builders render for one config. */
 function gpuObjects(gpu: GpuClusterConfig): K8sObject[] {
   return [
+    ...gpu.models.map((m) => weightsJob(m, { namespace: gpu.namespace, store: gpuWeightsStore(gpu), hfToken: HF_TOKEN_SECRET, poolName: "system", labels: {} })),
     ...gpu.models.flatMap((m) => vllmWorkloadObjects(m, workloadCtx(gpu))),
     ...gpu.models.flatMap((m) => autoscalingObjects(m, { namespace: gpu.namespace, autoscaling: gpu.autoscaling })),
     ...entryObjects(gpu.models, entryCtx(gpu), (m) => scalesToZero(m, gpu.autoscaling)),
@@ -117,6 +119,7 @@ function sentObjects(resources: RecordedResource[]): RenderedObject[] {
 const MODEL_KINDS_RENDERED = [
   "v1/Service",
   "apps/v1/StatefulSet",
+  "batch/v1/Job",
   "policy/v1/PodDisruptionBudget",
   "networking.k8s.io/v1/NetworkPolicy",
   "monitoring.coreos.com/v1/ServiceMonitor",
