@@ -70,6 +70,9 @@ async function main(): Promise<void> {
   for (const u of t.unmetNeeds) console.log(`warning: the simulation started ${label(u.resource)} before ${label(u.need)} ended (${u.why}): bench/deploy/needs.ts resolves it too late`);
 }
 
+// `| head` closes stdout early: that is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => process.exit(e.code === "EPIPE" ? 0 : 1));
+
 main().catch((e: unknown) => {
   process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);

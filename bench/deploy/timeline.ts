@@ -19,7 +19,7 @@ import { isGpuFlavor, PROJECT, type SecretKey } from "../../config/schema";
 import { readStackFile } from "../../config/stackFile";
 import { deployStack } from "../../program";
 import { MockRecorder, unwrapSecrets, type OutputsFor } from "../../scripts/plan/mockRecorder";
-import { withoutClosureSerialization } from "../../scripts/plan/closures";
+import { withoutClosureSerialization, withoutStackTraces } from "../../scripts/plan/lean";
 import { applyOverrides, type ConfigOverride } from "../../scripts/plan/overrides";
 import { durationKeyOf, durationOf } from "./durations";
 import type { SimResource } from "./model";
@@ -367,7 +367,11 @@ class Simulation {
 }
 
 /** Runs the program for a stack file under a simulated clock and returns the timeline. */
-export async function simulateDeploy(opts: SimulateOptions): Promise<Timeline> {
+export function simulateDeploy(opts: SimulateOptions): Promise<Timeline> {
+  return withoutStackTraces(() => simulate(opts));
+}
+
+async function simulate(opts: SimulateOptions): Promise<Timeline> {
   const file = readStackFile(opts.stack, opts.secrets);
   pulumi.runtime.setAllConfig(applyOverrides(file.allConfig, opts.overrides ?? []), file.secretKeys);
   const sim = new Simulation(opts);

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROOT } from "../../config/stackFile";
 import { Artifacts, renderArtifacts } from "./artifacts";
 import { MASK, maskSecrets } from "./mask";
+import { withoutClosureSerialization, withoutStackTraces } from "./lean";
 import { installPlanRuntime } from "./mockRuntime";
 import type { PlannedOutputs, PlannedResource, SecretLeak } from "./model";
 import { planConfig } from "./config";
@@ -47,7 +48,11 @@ export interface PlanOptions {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const runIndex = () => require(path.join(ROOT, "index")) as Record<string, unknown>;
 
-export async function runPlan({ stack, overrides = [], configFile, program = runIndex }: PlanOptions): Promise<PlanResult> {
+export function runPlan(options: PlanOptions): Promise<PlanResult> {
+  return withoutStackTraces(() => plan(options));
+}
+
+async function plan({ stack, overrides = [], configFile, program = runIndex }: PlanOptions): Promise<PlanResult> {
   const runtime = await installPlanRuntime(stack, planConfig({ stack, overrides, configFile }));
 
   // Failures inside applies and registrations do not throw: the SDK logs them (`log.error`, which without an
@@ -63,7 +68,8 @@ export async function runPlan({ stack, overrides = [], configFile, program = run
   const errorsBefore = loggedErrorCount();
   process.on("unhandledRejection", onError);
   try {
-    const exports = program();
+    // What mocks do not use is skipped (lean.ts): the provider closures and the SDK's per-promise stack traces.
+    const exports = withoutClosureSerialization(program);
     await runtime.settle();
     const outputs = await resolveOutputs(exports);
     await runtime.settle();
