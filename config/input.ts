@@ -33,9 +33,9 @@ export interface InputIssue {
  */
 const UNPRINTABLE = /[\p{Cc}\uFFFD\u202A-\u202E\u2066-\u2069]/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const PRINTABLE_TEXT = "printable text (no control characters or line breaks, no invalid UTF-8, no bidirectional overrides)";
+const PRINTABLE_TEXT = "printable text (no control characters or line breaks, no invalid UTF-8, no bidirectional overrides)";
 
-export function textProblem(value: string): string | undefined {
+function textProblem(value: string): string | undefined {
   return UNPRINTABLE.test(value) || LONE_SURROGATE.test(value) ? PRINTABLE_TEXT : undefined;
 }
 
@@ -57,7 +57,7 @@ export interface InputReport {
 }
 
 /** Every problem of `root` (paths relative to it), stopping early when a budget runs out. */
-export function inspectInput(root: unknown, path: (string | number)[] = []): InputReport {
+export function inspectInput(root: unknown): InputReport {
   const issues: InputIssue[] = [];
   const budget = { nodes: INPUT_LIMITS.nodes, chars: INPUT_LIMITS.chars };
   let exceeded = false;
@@ -65,9 +65,9 @@ export function inspectInput(root: unknown, path: (string | number)[] = []): Inp
   const verdicts = new Map<string, string | undefined>();
   const visit = (v: unknown, at: (string | number)[]): void => {
     if (exceeded) return;
-    if (--budget.nodes < 0 || at.length - path.length > INPUT_LIMITS.depth) {
+    if (--budget.nodes < 0 || at.length > INPUT_LIMITS.depth) {
       exceeded = true;
-      issues.push({ path: at.slice(0, path.length + 1), value: NOT_SHOWN, allowed: `a config of at most ${INPUT_LIMITS.nodes} values nested at most ${INPUT_LIMITS.depth} deep (YAML aliases count each time they are used)` });
+      issues.push({ path: at.slice(0, 1), value: NOT_SHOWN, allowed: `a config of at most ${INPUT_LIMITS.nodes} values nested at most ${INPUT_LIMITS.depth} deep (YAML aliases count each time they are used)` });
       return;
     }
     if (typeof v === "string") {
@@ -75,7 +75,7 @@ export function inspectInput(root: unknown, path: (string | number)[] = []): Inp
       budget.chars -= Math.min(v.length, INPUT_LIMITS.stringLength + 1);
       if (budget.chars < 0) {
         exceeded = true;
-        issues.push({ path: at.slice(0, path.length + 1), value: NOT_SHOWN, allowed: `a config of at most ${INPUT_LIMITS.chars} characters of text (YAML aliases count each time they are used)` });
+        issues.push({ path: at.slice(0, 1), value: NOT_SHOWN, allowed: `a config of at most ${INPUT_LIMITS.chars} characters of text (YAML aliases count each time they are used)` });
         return;
       }
       if (!verdicts.has(v)) verdicts.set(v, stringProblem(v));
@@ -110,7 +110,7 @@ export function inspectInput(root: unknown, path: (string | number)[] = []): Inp
       visit(value, [...at, key]);
     }
   };
-  visit(root, path);
+  visit(root, []);
   return { issues, exceeded };
 }
 
