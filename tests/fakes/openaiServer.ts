@@ -5,6 +5,7 @@
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
+import { performance } from "perf_hooks";
 
 /** A failure to inject into one request. */
 export type Fault = "http500" | "http429" | "drop" | "malformed" | "hang" | "no-done" | "error-event";
@@ -22,20 +23,30 @@ export interface FakeServerOptions {
   fault?: (n: number) => Fault | undefined;
   /** Send the usage chunk when `stream_options.include_usage` asks (vLLM does). */
   usage?: boolean;
+  /** `usage.completion_tokens` to report instead of the truth (a hostile or buggy server). */
+  reportedCompletionTokens?: number;
+  /** Answer 401 with the request's Authorization header echoed in this form (for the redaction tests). */
+  echoAuthorization?: (authorization: string) => string;
 }
 
 export interface FakeServer {
   /** Base URL ending in /v1. */
   url: string;
-  stats: { requests: number; unauthorized: number; inFlight: number; maxInFlight: number; models: Set<string>; maxTokens: Set<number> };
+  stats: { requests: number; unauthorized: number; inFlight: number; maxInFlight: number; models: Set<string>; maxTokens: Set<number>; arrivalsMs: number[] };
   close(): Promise<void>;
 }
 
 export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Promise<FakeServer> {
-  const stats: FakeServer["stats"] = { requests: 0, unauthorized: 0, inFlight: 0, maxInFlight: 0, models: new Set(), maxTokens: new Set() };
+  const stats: FakeServer["stats"] = { requests: 0, unauthorized: 0, inFlight: 0, maxInFlight: 0, models: new Set(), maxTokens: new Set(), arrivalsMs: [] };
   const server = http.createServer((req, res) => {
+    stats.arrivalsMs.push(performance.now());
     if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
       res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }));
+      return;
+    }
+    if (options.echoAuthorization) {
+      req.resume();
+      res.writeHead(401, { "content-type": "text/plain" }).end(`invalid credentials: ${options.echoAuthorization(req.headers.authorization ?? "")}`);
       return;
     }
     if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
@@ -89,7 +100,7 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
         }
         let tail = chunk({}, "length");
         if (options.usage !== false && body.stream_options?.include_usage) {
-          tail += `data: ${JSON.stringify({ id, object: "chat.completion.chunk", model: body.model, choices: [], usage: { prompt_tokens: 12, completion_tokens: total, total_tokens: 12 + total } })}\n\n`;
+          tail += `data: ${JSON.stringify({ id, object: "chat.completion.chunk", model: body.model, choices: [], usage: { prompt_tokens: 12, completion_tokens: options.reportedCompletionTokens ?? total, total_tokens: 12 + total } })}\n\n`;
         }
         res.end(fault === "no-done" ? tail : `${tail}data: [DONE]\n\n`);
       };
@@ -97,7 +108,8 @@ export async function startFakeOpenAiServer(options: FakeServerOptions = {}): Pr
     });
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A deep accept queue: thousands of streams connect at once (the default backlog, 511, drops SYNs → 1–30 s retries).
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,

@@ -87,22 +87,27 @@ describe("load tester: pure parts", () => {
     const s = summarize([10, 20, 30]);
     const result: LoadResult = {
       target: { baseUrl: "http://x/v1", model: "m" },
+      mode: "closed",
       settings: { concurrency: 4, maxRequests: 3, maxTokens: 8, timeoutSeconds: 5, mix: DEFAULT_MIX },
       wallSeconds: 2,
-      requests: { total: 4, ok: 3, failed: 1, byPromptClass: { short: 1, medium: 1, long: 2 } },
+      requests: { total: 4, ok: 3, failed: 1, skipped: 0, aborted: 0, byPromptClass: { short: 1, medium: 1, long: 2 } },
       throughput: { requestsPerSecond: 1.5, outputTokensPerSecond: 12, outputTokens: 24 },
       ttftMs: s,
       itlMs: s,
       e2eMs: summarize([1500, 12_000]),
       errors: { http_4xx: 0, http_5xx: 1, http_other: 0, timeout: 0, connection: 0, protocol: 0 },
       errorSamples: ["HTTP 500: boom"],
+      usageCheck: { requests: 3, mismatched: 1, streamedTokens: 24, usageTokens: 3e11 },
+      timeSeries: [],
     };
     const text = formatReport(result);
-    assert.match(text, /Throughput: 1\.50 req\/s, 12\.0 output tokens\/s/);
+    assert.match(text, /Throughput \(successful requests\): 1\.50 req\/s, 12\.0 output tokens\/s/);
+    assert.match(text, /closed loop, 4 concurrent streams/);
+    assert.match(text, /usage disagrees with the stream on 1 of 3 requests \(usage 300000000000 tokens, stream 24 chunks\)/);
     assert.match(text, /TTFT +20\.0ms +30\.0ms +30\.0ms/);
     assert.match(text, /E2E +1500ms +12\.0s/);
     assert.match(text, /Errors: http_5xx 1\n {2}e\.g\. HTTP 500: boom/);
-    assert.equal(formatProgress({ elapsedSeconds: 3, started: 9, completed: 5, failed: 1, inFlight: 3, tokensPerSecond: 40.2 }), "[   3s] 5 ok, 1 failed, 3 in flight, 40 tok/s");
+    assert.equal(formatProgress({ elapsedSeconds: 3, started: 9, completed: 5, failed: 1, inFlight: 3, tokensPerSecond: 40.2, seconds: [] }), "[   3s] 5 ok, 1 failed, 3 in flight, 40 tok/s");
   });
 });
 
@@ -116,7 +121,8 @@ describe("load tester against a fake OpenAI-compatible server", function () {
       const progress: number[] = [];
       const r = await runLoad({ baseUrl: server.url, token: TOKEN, model: "qwen3-8b", concurrency: 10, maxRequests: 40, maxTokens: 8, timeoutSeconds: 5, onProgress: (p) => progress.push(p.completed) });
       assert.deepEqual([r.requests.total, r.requests.ok, r.requests.failed, server.stats.unauthorized], [40, 40, 0, 0]);
-      assert.equal(r.throughput.outputTokens, 40 * 8, "usage chunk counts");
+      assert.equal(r.throughput.outputTokens, 40 * 8, "streamed chunks");
+      assert.deepEqual(r.usageCheck, { requests: 40, mismatched: 0, streamedTokens: 320, usageTokens: 320 }, "the server's usage agrees");
       assert.deepEqual([[...server.stats.models], [...server.stats.maxTokens]], [["qwen3-8b"], [8]]);
       assert.ok(server.stats.maxInFlight <= 10 && server.stats.maxInFlight >= 5, `max in flight ${server.stats.maxInFlight}`);
       // Lower bounds come from the fake's delays; upper bounds from the contract (no machine-speed limits):
