@@ -1,8 +1,10 @@
 /**
  * Benchmark (not part of npm test): how much load the load tester sustains and what it costs in CPU. The fake
  * OpenAI-compatible server runs in its own process on 127.0.0.1, so `process.cpuUsage()` here is the tester's alone.
- *   tsx bench/loadtest.ts [--concurrency 500] [--duration 15] [--max-tokens 200] [--token-delay-ms 20,0]
- * Each token delay is one scenario: 20 ms ≈ a GPU decoding 50 tokens/s per stream; 0 = as fast as the server goes.
+ *   tsx bench/loadtest.ts [--concurrency 2000] [--duration 20] [--max-tokens 200] [--token-delay-ms 50,20]
+ * Each token delay is one scenario: 50 ms ≈ a GPU decoding 20 tokens/s per stream (a large batch), 20 ms ≈ 50 tokens/s;
+ * 0 = as fast as the server goes. The machine may be shared: `coresAtNominalRate` (CPU per token × the token rate
+ * the scenario asks for) does not depend on how long a busy machine stretched the run, `testerCpuPercentOfOneCore` does.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -65,6 +67,7 @@ async function scenario(concurrency: number, durationSeconds: number, maxTokens:
       testerCpuPercentOfOneCore: +((100 * cpuSeconds) / r.wallSeconds).toFixed(0),
       cpuMsPerRequest: +((cpuSeconds * 1000) / Math.max(1, r.requests.ok + r.requests.failed)).toFixed(2),
       cpuMicrosPerToken: +((cpuSeconds * 1e6) / Math.max(1, r.throughput.outputTokens)).toFixed(1),
+      coresAtNominalRate: tokenDelayMs > 0 ? +(((cpuSeconds / Math.max(1, r.throughput.outputTokens)) * concurrency * 1000) / tokenDelayMs).toFixed(2) : null,
       fakeServerCpuPercentOfOneCore: +((100 * serverCpu) / r.wallSeconds).toFixed(0),
       eventLoopDelayP99ms: +(lag.percentile(99) / 1e6).toFixed(1),
       heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
@@ -75,11 +78,12 @@ async function scenario(concurrency: number, durationSeconds: number, maxTokens:
 }
 
 async function main() {
-  const concurrency = Number(arg("concurrency", "500"));
-  const duration = Number(arg("duration", "15"));
+  const concurrency = Number(arg("concurrency", "2000"));
+  const duration = Number(arg("duration", "20"));
   const maxTokens = Number(arg("max-tokens", "200"));
-  const delays = arg("token-delay-ms", "20,0").split(",").map(Number);
-  console.log(`node ${process.version}, ${require("os").cpus().length} CPUs (fake server in a separate process on the same machine)`);
+  const delays = arg("token-delay-ms", "50,20").split(",").map(Number);
+  const os = await import("os");
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (fake server in a separate process on the same machine)`);
   for (const d of delays) console.log(JSON.stringify(await scenario(concurrency, duration, maxTokens, d)));
 }
 

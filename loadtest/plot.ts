@@ -22,7 +22,7 @@ export interface Series {
   points: [number, number | null][];
 }
 
-const CONFIG = { font: "DejaVu Sans", background: "white", view: { stroke: null }, axis: { gridColor: "#e5e5e5" }, legend: { orient: "bottom" } } as const;
+const CONFIG = { font: "DejaVu Sans", background: "white", view: { stroke: null }, axis: { gridColor: "#e5e5e5" }, legend: { orient: "bottom", labelLimit: 480, columns: 2, columnPadding: 24 } } as const;
 
 /** SVG of a vega-lite spec. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -67,26 +67,20 @@ export function linesPanel(opts: { title: string; yTitle: string; series: readon
   } as const;
 }
 
-/** Shaded bands (e.g. the demo's phases or an alert's firing time) under a lines panel. */
-export function withBands(panel: ReturnType<typeof linesPanel>, bands: { from: number; to: number; label: string }[]) {
-  if (bands.length === 0) return panel;
-  const { data, mark, encoding, ...rest } = panel;
+/** When each alert was firing: one bar per interval, one row per alert (a Gantt chart sharing the time axis). */
+export function intervalsPanel(opts: { title: string; intervals: readonly { name: string; from: number; to: number }[]; width?: number; xDomain?: [number, number] }) {
   return {
-    ...rest,
-    layer: [
-      {
-        data: { values: bands },
-        mark: { type: "rect", opacity: 0.12, color: "#d62728" },
-        encoding: { x: { field: "from", type: "quantitative" }, x2: { field: "to" } },
-      },
-      {
-        data: { values: bands },
-        mark: { type: "text", align: "left", baseline: "top", dx: 3, dy: 3, fontSize: 10, color: "#a00" },
-        encoding: { x: { field: "from", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } },
-      },
-      { data, mark, encoding },
-    ],
-  };
+    title: opts.title,
+    width: opts.width ?? 640,
+    height: { step: 18 },
+    data: { values: opts.intervals },
+    mark: { type: "bar", color: "#d62728", opacity: 0.8, cornerRadius: 2 },
+    encoding: {
+      x: { field: "from", type: "quantitative", title: "time (s)", ...(opts.xDomain ? { scale: { domain: opts.xDomain } } : {}) },
+      x2: { field: "to" },
+      y: { field: "name", type: "nominal", title: null, axis: { labelLimit: 300 } },
+    },
+  } as const;
 }
 
 const perSecond = (r: LoadResult, pick: (p: LoadResult["timeSeries"][number]) => number | null): [number, number | null][] => r.timeSeries.map((p) => [p.t, pick(p)]);
