@@ -28,8 +28,9 @@ async function screenshot(url: string, file: string, ready: string): Promise<voi
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
-    await page.goto(url, { waitUntil: "networkidle" });
-    await page.waitForSelector(ready, { timeout: 15_000 });
+    // Not "networkidle": the UI keeps a live notifications stream open.
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForSelector(ready, { timeout: 30_000 });
     // Open every alert group so the firing alerts' labels and annotations show.
     for (const button of await page.locator("button[aria-expanded='false']").all()) await button.click().catch(() => undefined);
     await page.waitForTimeout(1000);
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
   fs.rmSync(OUT, { recursive: true, force: true });
   let urls: DemoUrls | undefined;
   let shot: Promise<void> | undefined;
+  let shotError: Error | undefined;
   const shotFile = path.join(OUT, "prometheus-alerts.png");
   fs.mkdirSync(OUT, { recursive: true });
   const demo = await runDemo({
@@ -60,12 +62,16 @@ async function main(): Promise<void> {
     onEvent: (line) => console.log(line),
     onStatus: (s) => {
       // Once three alerts fire together: the page shows firing, pending and inactive rules side by side.
-      if (!shot && urls && s.firing.length >= 3) shot = screenshot(`${urls.prometheus}/alerts`, shotFile, "text=VllmQueueDepthHigh");
+      if (!shot && urls && s.firing.length >= 3)
+        shot = screenshot(`${urls.prometheus}/alerts`, shotFile, "text=VllmQueueDepthHigh").catch((e: Error) => {
+          shotError = e;
+        });
     },
   });
   await shot;
   console.log(`demo ${demo.outcome} after ${demo.wallSeconds.toFixed(0)}s`);
   if (!shot) throw new Error("no moment with three alerts firing: no screenshot taken");
+  if (shotError) throw new Error(`screenshot failed: ${shotError.message}`);
 
   const standIn = await startVllmStandIn({ servedModelName: "qwen3-8b", engine: DEMO_ENGINE });
   try {

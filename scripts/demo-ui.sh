@@ -7,7 +7,8 @@
 #     → Sources.xz SHA256 → tarball SHA256;
 #   - dependencies from the npm registry (the tarball has no lockfile); @prometheus-io/codemirror-promql is pinned to
 #     0.304.2, the release nearest to the UI's 0.305.3 that the registry serves (0.305.3 itself is not published);
-#   - `vite build` (the UI's own build, without its type-check step).
+#   - `vite build` (the UI's own build, without its type-check step); the page's asset URLs are pointed at
+#     /classic/static/react/assets/, the route through which Debian's binary serves --web.local-assets.
 # Takes a few minutes and ~400 MB in tools/cache; safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,5 +74,9 @@ say "building (vite) ..."
 (cd "$app" && npx --no-install vite build --logLevel error)
 rm -rf "$DEST" && mkdir -p "$DEST/static"
 cp -r "$app/dist" "$DEST/static/react"
+# Debian's binary serves index.html from static/react for every UI page, but its /assets/ route reads the embedded
+# (empty) assets; /classic/static/* reads --web.local-assets. Point the page's asset URLs there.
+sed -i 's|"\./assets/|"/classic/static/react/assets/|g; s|"\./favicon.svg"|"/classic/static/react/favicon.svg"|' "$DEST/static/react/index.html"
+grep -q '/classic/static/react/assets/' "$DEST/static/react/index.html" || die "index.html of the build has no ./assets/ references to rewrite"
 echo "$version" > "$DEST/VERSION"
 say "Prometheus $version web UI in tools/prometheus-ui (npm run demo serves it)"
