@@ -3,18 +3,20 @@
  * by hand here:
  *   - the scrape job of the AI Deploy app (program.ts `aiDeployScrapeTarget` → `remoteScrapeConfig`), pointed at the
  *     local vLLM stand-in over plain HTTP, bearer token read from a file as in the cluster;
- *   - every alert and recording rule dev renders (`prometheusRuleGroups` with dev's thresholds);
+ *   - every alert and recording rule dev renders (`prometheusRuleGroups` with dev's thresholds, and
+ *     `expectedTargetsRuleGroup` for the AI Deploy job, as components/monitoring/stack.ts installs them);
  *   - Alertmanager's routing and receivers (`alertmanagerConfig`) with dev's alerting plus the webhook receiver on,
  *     its URL file pointing at the local sink.
  * The one change is time: every duration (`for:`, range windows, scrape and evaluation intervals, Alertmanager's
  * group_wait / group_interval / repeat_interval) is divided by `timeScale`, so a `for: 10m` alert fires in 30 s at
  * the default scale of 20. Thresholds (latencies, queue depth, ratios) are untouched. `timeScale: 1` runs the rules
- * verbatim. The scrape and evaluation interval is never below 0.5 s.
+ * verbatim. The scrape and evaluation interval is never below 1 s.
  */
 import * as yaml from "js-yaml";
 import { servedModelName } from "../components/aideploy/spec";
 import { alertmanagerConfig } from "../components/monitoring/alertmanager";
 import { ALERTMANAGER_SECRETS_DIR } from "../components/monitoring/names";
+import { expectedTargetsRuleGroup } from "../components/monitoring/scrapeTargets";
 import { prometheusRuleGroups, ruleFileYaml, type PromRuleGroup } from "../components/observability/rules";
 import { remoteScrapeConfig } from "../components/observability/scrape";
 import { parseConfig, type StackConfig } from "../config/schema";
@@ -43,7 +45,7 @@ export function formatDuration(ms: number): string {
   return `${whole}ms`;
 }
 
-const MIN_SCRAPE_MS = 500;
+const MIN_SCRAPE_MS = 1000;
 
 export const scaleDuration = (text: string, timeScale: number): string => formatDuration(parseDuration(text) / timeScale);
 
@@ -89,11 +91,15 @@ export function renderDemo(opts: { stack: StackConfig; target: string; alertmana
   const { stack, timeScale } = opts;
   if (!stack.aiDeploy || !stack.monitoring) throw new Error(`the demo needs a stack with aiDeploy and monitoring (environment ${stack.environment})`);
   if (!(timeScale >= 1 && timeScale <= 600)) throw new Error(`--time-scale must be from 1 to 600, got ${timeScale}`);
-  // Never below 0.5 s: a scrape (and its timeout) must fit in the interval on a busy laptop.
+  // Never below 1 s: a scrape (and its timeout, at most the interval) must fit in it on a busy machine.
   const scrapeInterval = formatDuration(Math.max(MIN_SCRAPE_MS, parseDuration(stack.monitoring.scrapeInterval) / timeScale));
   const job = aiDeployScrapeTarget({ appName: stack.aiDeploy.name, host: opts.target, model: servedModelName(stack.aiDeploy), environment: stack.environment });
   const scrape = remoteScrapeConfig(job, { scrapeInterval, scrapeTimeout: scrapeInterval, scheme: "http", secretsDir: opts.secretsDir });
-  const groups = scaleRuleGroups(prometheusRuleGroups(stack.monitoring.alerting.thresholds, { environment: stack.environment }), timeScale);
+  // What the monitoring stack installs for dev: the program's rule groups and the expected-targets group.
+  const groups = scaleRuleGroups(
+    [...prometheusRuleGroups(stack.monitoring.alerting.thresholds, { environment: stack.environment }), expectedTargetsRuleGroup([job.jobName], { environment: stack.environment })],
+    timeScale,
+  );
   const prometheus = {
     global: { scrape_interval: scrapeInterval, evaluation_interval: scrapeInterval, external_labels: { demo: "ovh-llm" } },
     rule_files: ["rules.yml"],

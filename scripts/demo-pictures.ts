@@ -25,14 +25,15 @@ const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disabl
 async function screenshot(url: string, file: string, ready: string): Promise<void> {
   const { chromium } = await import("playwright-core");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "chromium-profile-"));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 1300 }, deviceScaleFactor: 1 });
   try {
     const page = await context.newPage();
     // Not "networkidle": the UI keeps a live notifications stream open.
     await page.goto(url, { waitUntil: "load" });
     await page.waitForSelector(ready, { timeout: 30_000 });
-    // Open every alert group so the firing alerts' labels and annotations show.
-    for (const button of await page.locator("button[aria-expanded='false']").all()) await button.click().catch(() => undefined);
+    // Expand the firing rules only (their labels, value and annotations), then back to the top of the page.
+    for (const row of await page.locator("button[aria-expanded='false']", { hasText: "firing" }).all()) await row.click().catch(() => undefined);
+    await page.mouse.wheel(0, -100_000);
     await page.waitForTimeout(1000);
     await page.screenshot({ path: file, fullPage: false });
   } finally {

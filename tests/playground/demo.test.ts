@@ -29,10 +29,11 @@ describe("demo: what it runs", () => {
     const prom = yaml.load(r.prometheusYaml) as { scrape_configs: { job_name: string; scrape_interval: string; authorization: { credentials_file: string } }[] };
     assert.equal(prom.scrape_configs[0].job_name, `ai-deploy-${stack.aiDeploy!.name}`);
     assert.equal(prom.scrape_configs[0].authorization.credentials_file, `/s/${r.files.aiDeployToken}`);
-    assert.equal(prom.scrape_configs[0].scrape_interval, "750ms", "dev's 15s / 20");
+    assert.equal(prom.scrape_configs[0].scrape_interval, "1s", "dev's 15s / 20 = 750 ms, raised to the 1 s floor");
+    assert.equal((yaml.load(renderDemo({ stack, target: "x:1", alertmanager: "x:2", secretsDir: "/s", timeScale: 5 }).prometheusYaml) as typeof prom).scrape_configs[0].scrape_interval, "3s");
     const thresholds = stack.monitoring!.alerting.thresholds;
     const defs = alertDefinitions(thresholds);
-    assert.deepEqual(r.alerts.sort(), defs.map((d) => d.alert).sort());
+    assert.deepEqual(r.alerts.sort(), [...defs.map((d) => d.alert), "ScrapeTargetMissing"].sort(), "every alert of the program, and the expected-target alert of the stack");
     const rules = (yaml.load(r.rulesYaml) as { groups: { rules: { alert?: string; for?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
     const queue = rules.find((x) => x.alert === "VllmQueueDepthHigh")!;
     assert.deepEqual([queue.for, queue.expr.endsWith(`> ${thresholds.queueDepthPerReplica}`)], ["15s", true], "for: 5m → 15s, threshold untouched");
