@@ -247,19 +247,6 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (const started of [amStart, promStart]) if (started.status === "fulfilled") stoppers.push(() => started.value.stop());
     for (const started of [amStart, promStart]) if (started.status === "rejected") throw started.reason;
     const prom = (promStart as PromiseFulfilledResult<Managed>).value;
-    const scrapedBy = Date.now() + 30_000;
-    while ((await promQuery(promUrl, `count(${VLLM.numRequestsRunning.name})`)) === null) {
-      if (Date.now() > scrapedBy) throw new Error(`Prometheus has not scraped the stand-in after 30 s:\n${prom.log().trim()}`);
-      await sleep(200, o.signal);
-      if (o.signal?.aborted) throw new Error("aborted while starting");
-    }
-    fs.writeFileSync(path.join(work, "rules.yml"), render.rulesYaml);
-    prom.reload();
-    const rulesBy = Date.now() + 15_000;
-    while ((await promRuleCount(promUrl)) < render.alerts.length) {
-      if (Date.now() > rulesBy) throw new Error(`Prometheus did not load the rules:\n${prom.log().trim()}`);
-      await sleep(200, o.signal);
-    }
     const record = (q: string) => `${promUrl}${ui ? `/query?g0.expr=${encodeURIComponent(q)}&g0.tab=graph&g0.range_input=5m` : `/api/v1/query?query=${encodeURIComponent(q)}`}`;
     o.onReady?.({
       prometheus: promUrl,
@@ -300,6 +287,20 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       },
     }).then((r) => (load = r));
 
+    // The load starts at once; the rules follow the first scrape (see above), during the baseline.
+    const scrapedBy = Date.now() + 30_000;
+    while ((await promQuery(promUrl, `count(${VLLM.numRequestsRunning.name})`)) === null) {
+      if (Date.now() > scrapedBy) throw new Error(`Prometheus has not scraped the stand-in after 30 s:\n${prom.log().trim()}`);
+      await sleep(200, loadAbort.signal);
+      if (loadAbort.signal.aborted) throw new Error("stopped before Prometheus scraped the stand-in");
+    }
+    fs.writeFileSync(path.join(work, "rules.yml"), render.rulesYaml);
+    prom.reload();
+    const rulesBy = Date.now() + 15_000;
+    while ((await promRuleCount(promUrl)) < render.alerts.length) {
+      if (Date.now() > rulesBy) throw new Error(`Prometheus did not load the rules:\n${prom.log().trim()}`);
+      await sleep(200, loadAbort.signal);
+    }
     const firingNotified = new Set<string>();
     const resolvedNotified = new Set<string>();
     let seenNotifications = 0;

@@ -13,7 +13,8 @@ import { REDACTED, tokenRedactor } from "../../loadtest/redact";
 import { LIMITS, runLoad, validateOptions, type LoadOptions } from "../../loadtest/runner";
 import { judge, parseSlo } from "../../loadtest/slo";
 import { summarize } from "../../loadtest/stats";
-import { maxWithinSlo, parseSteps, runSweep, type SweepResult } from "../../loadtest/sweep";
+import { maxWithinSlo, parseSteps, runSweep } from "../../loadtest/sweep";
+import { capacityCurve, writePlot } from "../../loadtest/plot";
 import { startVllmStandIn } from "../../playground/vllmStandIn";
 import { startFakeOpenAiServer } from "../fakes/openaiServer";
 import { runTsxScript } from "../helpers/cli";
@@ -225,6 +226,7 @@ describe("load tester: sweep and SLO verdicts", function () {
     // 8 sequences in the batch, 10 ms per engine step, 10 tokens per request: a request takes 10 steps (≥ 100 ms),
     // so the engine completes at most 8 / 0.1 s = 80 requests/s (fewer when the machine's timers run late).
     const standIn = await startVllmStandIn({ servedModelName: "m", token: TOKEN, engine: { maxNumSeqs: 8, stepBaseMs: 10, stepPerSeqMs: 0, prefillTokensPerMs: 1e9, meanNaturalTokens: 1e9 } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sweep-"));
     try {
       const result = await runSweep({
         base: { baseUrl: standIn.baseUrl, token: TOKEN, model: "m", maxTokens: 10, timeoutSeconds: 10 },
@@ -240,30 +242,11 @@ describe("load tester: sweep and SLO verdicts", function () {
       assert.ok(over.result.throughput.requestsPerSecond < 80, `completed ${over.result.throughput.requestsPerSecond} req/s above the engine's 80 req/s ceiling`);
       assert.ok(low.result.requests.ok === 15 && mid.result.requests.ok === 30, "below capacity every request completes");
       assert.match(formatSweep(result, { model: "m", baseUrl: standIn.baseUrl }), /Capacity: 30 req\/s is the highest step within the SLO/);
-    } finally {
-      await standIn.close();
-    }
-  });
-
-  it("CLI: --sweep-rates with --slo prints the verdicts, writes the JSON and the capacity plot", async () => {
-    const standIn = await startVllmStandIn({ servedModelName: "m", engine: { maxNumSeqs: 8, stepBaseMs: 10, stepPerSeqMs: 0, prefillTokensPerMs: 1e9, meanNaturalTokens: 1e9 } });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sweep-"));
-    try {
-      const { code, stdout, stderr } = await runTsxScript(
-        "loadtest/cli.ts",
-        ["--url", standIn.baseUrl, "--model", "m", "--sweep-rates", "10,200", "--step-duration", "0.6", "--slo", "ttft.p95=300", "--max-tokens", "10", "--json", path.join(dir, "s.json"), "--plots", dir],
-        { timeoutMs: 25_000 },
-      );
-      assert.equal(code, 0, stdout + stderr);
-      assert.match(stdout, /10 req\/s .* SLO ok/);
-      assert.match(stdout, /200 req\/s .* SLO missed: ttft\.p95/);
-      const json = JSON.parse(fs.readFileSync(path.join(dir, "s.json"), "utf8")) as SweepResult;
-      assert.equal(json.maxWithinSlo, 10);
-      assert.ok(json.steps[0].result.timeSeries.length >= 1);
-      const svg = fs.readFileSync(path.join(dir, "capacity.svg"), "utf8");
-      assert.match(svg, /^<svg/);
-      assert.match(svg, /SLO ttft\.p95 ≤ 300 ms/);
-      assert.ok(fs.statSync(path.join(dir, "capacity.png")).size > 10_000);
+      assert.ok(result.steps.every((s) => s.result.timeSeries.length >= 1), "each step has its per-second series");
+      // The capacity plot (what --plots writes): SVG with the SLO line, and a PNG.
+      const [svg, png] = await writePlot(dir, "capacity", capacityCurve(result));
+      assert.match(fs.readFileSync(svg, "utf8"), /^<svg[\s\S]*SLO ttft\.p95 ≤ 300 ms[\s\S]*highest step within the SLO: 30 req\/s/);
+      assert.ok(fs.statSync(png).size > 10_000);
     } finally {
       await standIn.close();
       fs.rmSync(dir, { recursive: true, force: true });
