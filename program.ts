@@ -81,6 +81,11 @@ export interface DeployOptions {
  * Every model the stack deploys, as the alert and SLO rules see it. The GPU model's scrape job is its Service's name
  * and its StatefulSet is named like the model (components/gpu/vllm.ts); AI Deploy's job is `ai-deploy-<app>`.
  */
+/** The rule groups the program installs for a stack (also what `npm run demo` loads into its Prometheus). */
+export function programRuleGroups(config: StackConfig, monitoring: NonNullable<StackConfig["monitoring"]>): PromRuleGroup[] {
+  return prometheusRuleGroups(monitoring.alerting.thresholds, { environment: config.environment, models: monitoredModels(config), slo: monitoring.slo, runbookUrl: monitoring.alerting.runbookUrl });
+}
+
 export function monitoredModels(config: Pick<StackConfig, "aiDeploy" | "gpuCluster">): MonitoredModel[] {
   const models: MonitoredModel[] = [];
   if (config.aiDeploy)
@@ -129,7 +134,7 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
   if (gpu) scrapeTargets.push({ jobName: gpu.metricsScrape.target.jobName, ...gpu.metricsScrape });
 
   const monitoringContent = (monitoring: NonNullable<typeof config.monitoring>): MonitoringContent => {
-    const defaults = { ruleGroups: prometheusRuleGroups(monitoring.alerting.thresholds, { environment: config.environment, models: monitoredModels(config), slo: monitoring.slo, runbookUrl: monitoring.alerting.runbookUrl }), dashboards: allDashboards() };
+    const defaults = { ruleGroups: programRuleGroups(config, monitoring), dashboards: allDashboards() };
     return options.monitoringContent ? options.monitoringContent(defaults) : defaults;
   };
   const monitoring = config.monitoring

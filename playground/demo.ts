@@ -42,7 +42,10 @@ export interface DemoOptions {
   ports: DemoPorts;
   /** Where the results and plots go. */
   outDir: string;
-  /** `resolved` (the full story): end once every alert that reached the sink was resolved there; `firing`: at the first alert. */
+  /**
+   * `resolved` (the full story): end once every alert that reached the sink was resolved there (SLO burn-rate alerts,
+   * which look back hours, excepted); `firing`: at the first alert.
+   */
   until: "resolved" | "firing";
   /** Phase lengths in seconds; the defaults fit the time scale. */
   phases?: { baseline: number; ramp: number; overload: number };
@@ -100,7 +103,7 @@ export interface DemoResult {
   alertIntervals: { alert: string; from: number; to: number | null }[];
   load?: LoadResult;
   files: string[];
-  render: Pick<DemoRender, "alerts" | "scrapeInterval" | "servedModelName">;
+  render: Pick<DemoRender, "alerts" | "longWindowAlerts" | "scrapeInterval" | "servedModelName">;
 }
 
 /** The stand-in the demo runs: small enough that a modest rate overloads it (16 sequences, a small KV cache). */
@@ -227,7 +230,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     secret(render.files.webhookUrl, sink.url);
     fs.writeFileSync(path.join(work, "prometheus.yml"), render.prometheusYaml);
     // Rules are loaded once the stand-in has been scraped: Prometheus discovers targets only after its 5 s
-    // discovery delay, and with compressed time `absent(vllm:...)` (VllmAllReplicasDown) would fire meanwhile.
+    // discovery delay, and with compressed time the missing-model/target alerts would fire meanwhile.
     fs.writeFileSync(path.join(work, "rules.yml"), "groups: []\n");
     fs.writeFileSync(path.join(work, "alertmanager.yml"), render.alertmanagerYaml);
     const promUrl = `http://127.0.0.1:${ports.prometheus}`;
@@ -359,7 +362,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         outcome = "fired";
         break;
       }
-      const allResolved = firingNotified.size > 0 && [...firingNotified].every((a) => resolvedNotified.has(a)) && firing.length === 0;
+      const waitFor = (names: Iterable<string>) => [...names].filter((a) => !render.longWindowAlerts.includes(a));
+      const allResolved = waitFor(firingNotified).length > 0 && waitFor(firingNotified).every((a) => resolvedNotified.has(a)) && waitFor(firing).length === 0;
       if (o.until === "resolved" && allResolved) {
         outcome = "resolved";
         break;
@@ -378,7 +382,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     fs.rmSync(work, { recursive: true, force: true });
   }
   const notifications = sink?.notifications ?? [];
-  const result: DemoResult = { outcome, wallSeconds: elapsed(), statuses, notifications, alertIntervals: intervals, load, files: [], render: { alerts: render.alerts, scrapeInterval: render.scrapeInterval, servedModelName: render.servedModelName } };
+  const result: DemoResult = { outcome, wallSeconds: elapsed(), statuses, notifications, alertIntervals: intervals, load, files: [], render: { alerts: render.alerts, longWindowAlerts: render.longWindowAlerts, scrapeInterval: render.scrapeInterval, servedModelName: render.servedModelName } };
   fs.mkdirSync(o.outDir, { recursive: true });
   const json = path.join(o.outDir, "demo.json");
   fs.writeFileSync(json, JSON.stringify({ ...result, load: load ? { ...load, timeSeries: load.timeSeries } : undefined }, null, 2) + "\n");

@@ -3,8 +3,8 @@
  * by hand here:
  *   - the scrape job of the AI Deploy app (program.ts `aiDeployScrapeTarget` → `remoteScrapeConfig`), pointed at the
  *     local vLLM stand-in over plain HTTP, bearer token read from a file as in the cluster;
- *   - every alert and recording rule dev renders (`prometheusRuleGroups` with dev's thresholds, and
- *     `expectedTargetsRuleGroup` for the AI Deploy job, as components/monitoring/stack.ts installs them);
+ *   - every alert and recording rule dev renders (program.ts `programRuleGroups`: thresholds, models and SLOs of
+ *     dev, and `expectedTargetsRuleGroup` for the AI Deploy job, as components/monitoring/stack.ts installs them);
  *   - Alertmanager's routing and receivers (`alertmanagerConfig`) with dev's alerting plus the webhook receiver on,
  *     its URL file pointing at the local sink.
  * The one change is time: every duration (`for:`, range windows, scrape and evaluation intervals, Alertmanager's
@@ -17,11 +17,11 @@ import { servedModelName } from "../components/aideploy/spec";
 import { alertmanagerConfig } from "../components/monitoring/alertmanager";
 import { ALERTMANAGER_SECRETS_DIR } from "../components/monitoring/names";
 import { expectedTargetsRuleGroup } from "../components/monitoring/scrapeTargets";
-import { prometheusRuleGroups, ruleFileYaml, type PromRuleGroup } from "../components/observability/rules";
+import { ruleFileYaml, type PromRuleGroup } from "../components/observability/rules";
 import { remoteScrapeConfig } from "../components/observability/scrape";
 import { parseConfig, type StackConfig } from "../config/schema";
 import { readStackDocument } from "../config/stackFile";
-import { aiDeployScrapeTarget } from "../program";
+import { aiDeployScrapeTarget, programRuleGroups } from "../program";
 
 const UNITS: [string, number][] = [["y", 365 * 86_400_000], ["w", 7 * 86_400_000], ["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
 
@@ -46,6 +46,9 @@ export function formatDuration(ms: number): string {
 }
 
 const MIN_SCRAPE_MS = 1000;
+
+/** A range window, or a recorded series named for its window (`…:rate6h`, the level:metric:operations convention), of an hour or more. */
+const LONG_WINDOW = /(?:\[|rate)\d+(?:h|d|w|y)\b/;
 
 export const scaleDuration = (text: string, timeScale: number): string => formatDuration(parseDuration(text) / timeScale);
 
@@ -79,6 +82,11 @@ export interface DemoRender {
   alertmanagerYaml: string;
   /** Names of every alert the Prometheus evaluates. */
   alerts: string[];
+  /**
+   * Alerts that look back an hour or more (SLO error-budget burn rates: 1 h … 3 d windows, 3 min … 3.6 h at the
+   * default scale): they keep firing long after a demo's overload, so the demo does not wait for them to resolve.
+   */
+  longWindowAlerts: string[];
   /** Where the token and webhook URL files must be written (relative to the secrets dir). */
   files: { aiDeployToken: string; webhookUrl: string };
 }
@@ -96,10 +104,8 @@ export function renderDemo(opts: { stack: StackConfig; target: string; alertmana
   const job = aiDeployScrapeTarget({ appName: stack.aiDeploy.name, host: opts.target, model: servedModelName(stack.aiDeploy), environment: stack.environment });
   const scrape = remoteScrapeConfig(job, { scrapeInterval, scrapeTimeout: scrapeInterval, scheme: "http", secretsDir: opts.secretsDir });
   // What the monitoring stack installs for dev: the program's rule groups and the expected-targets group.
-  const groups = scaleRuleGroups(
-    [...prometheusRuleGroups(stack.monitoring.alerting.thresholds, { environment: stack.environment }), expectedTargetsRuleGroup([job.jobName], { environment: stack.environment })],
-    timeScale,
-  );
+  const unscaled = [...programRuleGroups(stack, stack.monitoring), expectedTargetsRuleGroup([job.jobName], { environment: stack.environment })];
+  const groups = scaleRuleGroups(unscaled, timeScale);
   const prometheus = {
     global: { scrape_interval: scrapeInterval, evaluation_interval: scrapeInterval, external_labels: { demo: "ovh-llm" } },
     rule_files: ["rules.yml"],
@@ -125,6 +131,7 @@ export function renderDemo(opts: { stack: StackConfig; target: string; alertmana
     rulesYaml: ruleFileYaml(groups),
     alertmanagerYaml: amYaml,
     alerts: groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))),
+    longWindowAlerts: unscaled.flatMap((g) => g.rules.flatMap((r) => (r.alert && LONG_WINDOW.test(r.expr) ? [r.alert] : []))),
     files: { aiDeployToken: `${job.secretName}/${job.secretKey}`, webhookUrl: `${receiversSecret}/webhook-url` },
   };
 }

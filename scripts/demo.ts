@@ -123,6 +123,8 @@ async function main(): Promise<number> {
   const fired = new Set(result.notifications.flatMap((n) => n.message.alerts.filter((a) => a.status === "firing").map((a) => a.labels.alertname)));
   const resolved = new Set(result.notifications.flatMap((n) => n.message.alerts.filter((a) => a.status === "resolved").map((a) => a.labels.alertname)));
   console.log(`demo ${result.outcome} after ${result.wallSeconds.toFixed(0)}s: ${result.notifications.length} webhook notifications; fired ${[...fired].join(", ") || "none"}; resolved ${[...resolved].join(", ") || "none"}`);
+  const still = result.statuses[result.statuses.length - 1]?.firing.filter((a) => result.render.longWindowAlerts.includes(a)) ?? [];
+  if (still.length) console.log(`still firing: ${still.join(", ")} — error-budget burn rates look back hours (${(3600 / args.timeScale / 60).toFixed(0)}+ minutes at this scale) and resolve after the demo`);
   if (result.load) console.log(`load: ${result.load.requests.total} requests, ${result.load.requests.ok} ok, ${result.load.requests.failed} failed, ${result.load.requests.aborted} cancelled at the end; TTFT p95 ${(result.load.ttftMs.p95 / 1000).toFixed(2)}s`);
   console.log(`results: ${result.files.join(", ")}`);
   console.log("stopped: load tester, Prometheus, Alertmanager, webhook sink, vLLM stand-in");

@@ -34,6 +34,7 @@ describe("demo: what it runs", () => {
     const thresholds = stack.monitoring!.alerting.thresholds;
     const defs = alertDefinitions(thresholds);
     assert.deepEqual(r.alerts.sort(), [...defs.map((d) => d.alert), "ScrapeTargetMissing"].sort(), "every alert of the program, and the expected-target alert of the stack");
+    assert.deepEqual(r.longWindowAlerts.sort(), ["SloErrorBudgetBurnFast", "SloErrorBudgetBurnSlow"], "the demo does not wait for alerts with hour-long windows");
     const rules = (yaml.load(r.rulesYaml) as { groups: { rules: { alert?: string; for?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
     const queue = rules.find((x) => x.alert === "VllmQueueDepthHigh")!;
     assert.deepEqual([queue.for, queue.expr.endsWith(`> ${thresholds.queueDepthPerReplica}`)], ["15s", true], "for: 5m → 15s, threshold untouched");
@@ -72,11 +73,14 @@ describe("demo: short run on the real Prometheus and Alertmanager", function () 
       assert.ok(seconds < bound + 10, `took ${seconds}s (bound ${bound}s + shutdown)`);
       const firing = r.notifications.flatMap((n) => n.message.alerts.filter((a) => a.status === "firing"));
       assert.ok(firing.length > 0);
-      // An overload alert, through the program's routing (receiver by severity), with the rule's labels.
-      const overload = ["VllmQueueDepthHigh", "VllmTtftP95High", "VllmTtftP99High", "VllmKvCacheNearFull"];
-      assert.ok(firing.every((a) => overload.includes(a.labels.alertname)), firing.map((a) => a.labels.alertname).join(", "));
+      // Alerts of the overload (latency, queue, KV cache, SLO burn), never of availability: the stand-in stayed up.
+      const names = firing.map((a) => a.labels.alertname);
+      const availability = /Unavailable|Degraded|ReplicaDown|ScrapeTarget|MetricsDown|Interleaved|^Gpu/;
+      assert.ok(names.every((n) => /^(Vllm|Slo)/.test(n) && !availability.test(n)), names.join(", "));
+      // Through the program's routing (receiver by severity), with the rule's labels.
       for (const n of r.notifications) assert.equal(n.message.receiver, n.message.alerts[0].labels.severity);
-      assert.ok(firing.every((a) => a.labels.environment === "dev" && a.labels.model_name === "qwen3-8b"));
+      assert.ok(firing.every((a) => a.labels.environment === "dev"));
+      assert.ok(firing.some((a) => a.labels.model_name === "qwen3-8b"), "the per-model alerts name the served model");
       // The queue really grew: the alert reflects the engine, not a timer.
       assert.ok(r.statuses.some((s) => (s.queue ?? 0) > 10), "queue never above the threshold");
       assert.ok(fs.existsSync(path.join(out, "demo.json")));
