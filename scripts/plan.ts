@@ -8,6 +8,7 @@
 import * as path from "path";
 import { listStacks, ROOT } from "../config/stackFile";
 import { planConfig } from "./plan/config";
+import { skipUnusedSdkModules } from "./plan/lean";
 import { ConfigOverride, parseOverride } from "./plan/overrides";
 
 const USAGE = "usage: npm run plan -- <stack> [--out <dir>] [--config <namespace:key[.path]>=<value>]... [--config-file <Pulumi.<stack>.yaml elsewhere>]";
@@ -42,6 +43,7 @@ const displayPath = (dir: string) => (path.relative(process.cwd(), dir).startsWi
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   planConfig(args);
+  skipUnusedSdkModules();
   const { runPlan, writeArtifacts } = await import("./plan/run");
   const plan = await runPlan(args);
   const dir = path.resolve(args.out ?? path.join(ROOT, "out", args.stack));

@@ -53,6 +53,9 @@ export const gpuModelSchema = z
       ctx.addIssue({ code: "custom", path: ["maxReplicas"], input: m.maxReplicas, message: `at least minReplicas (${m.minReplicas})` });
   });
 
+/** Models of one GPU cluster (each one HTTPS listener of the cluster's Gateway, which holds 64). */
+export const MAX_GPU_MODELS = 60;
+
 export const gpuClusterSchema = z
   .object({
     enabled: z.literal(true).default(true),
@@ -62,7 +65,9 @@ export const gpuClusterSchema = z
     metricsHostname: hostname.optional(),
     /** NVIDIA driver of the GPU operator; must support the CUDA of the vLLM image (CUDA 13 needs ≥ 580). */
     gpuDriverVersion: z.string().regex(/^\d{3}\.\d+(\.\d+)?$/, msg("a driver version such as 595.91.07")).default("595.91.07"),
-    models: listOf(gpuModelSchema, 20, "a list of models").min(1, msg("at least one model")),
+    // A Gateway holds at most 64 listeners (Gateway API v1.6.1 CRD, `spec.listeners` maxItems 64): one HTTPS listener
+    // per model host, plus the HTTP and metrics listeners. Issue #17 plans for 40 models.
+    models: listOf(gpuModelSchema, MAX_GPU_MODELS, "a list of models").min(1, msg("at least one model")),
     /** OVH Object Storage bucket holding each model revision once (components/gpu/weights.ts). */
     weights: z
       .object({

@@ -10,6 +10,39 @@
  */
 
 const SERIALIZER = require.resolve("@pulumi/pulumi/runtime/closure/serializeClosure");
+
+/**
+ * SDK modules a process that only runs the program under mocks never calls, and that cost most of the SDK's load
+ * time (more still through tsx's resolver): the Automation API (@npmcli/arborist, pacote...), code-path analysis
+ * for function serialization (arborist again) and the closure serializer (the TypeScript compiler). `@pulumi/pulumi`
+ * loads them eagerly (index.js, runtime/index.js). For the plan and bench CLIs only — one program run per process —
+ * and before the SDK is first loaded: stubs that throw, naming themselves, if anything calls them.
+ */
+const UNUSED_UNDER_MOCKS = ["automation/index", "runtime/closure/codePaths", "runtime/closure/serializeClosure"];
+
+export function skipUnusedSdkModules(): void {
+  for (const rel of UNUSED_UNDER_MOCKS) {
+    const file = require.resolve(`@pulumi/pulumi/${rel}`);
+    if (require.cache[file]) throw new Error(`skipUnusedSdkModules: @pulumi/pulumi/${rel} is already loaded`);
+    const exports =
+      rel === "runtime/closure/serializeClosure"
+        ? { serializeFunction: async () => ({ text: UNSERIALIZED_PROVIDER, containsSecrets: false }), serializeFunctionAsync: async () => UNSERIALIZED_PROVIDER }
+        : new Proxy(
+            {},
+            {
+              get: (_, key) => {
+                if (key === "__esModule") return true;
+                if (typeof key === "symbol" || key === "then") return undefined;
+                // Read (re-exported) freely; fails when used.
+                return () => {
+                  throw new Error(`@pulumi/pulumi/${rel}.${String(key)} is not loaded in this process (scripts/plan/lean.ts)`);
+                };
+              },
+            },
+          );
+    require.cache[file] = { id: file, filename: file, loaded: true, exports } as unknown as NodeJS.Module;
+  }
+}
 export const UNSERIALIZED_PROVIDER = "// provider code not serialized under mocks (scripts/plan/closures.ts)";
 
 /** Runs `run` (synchronous: the program's construction) with the serializer replaced by a stub. */

@@ -129,7 +129,7 @@ const HOSTILE: Hostile[] = [
   { what: "a shell command in a flavor", mutate: (c) => (gpuPool(c).flavor = "l40s-90;reboot"), key: K("gpuCluster.cluster.nodePools.0.flavor"), allowed: /an OVH instance flavor/ },
   { what: "maxModelLen 2 million", mutate: (c) => (model(c).maxModelLen = 2_000_000), key: K("gpuCluster.models.0.maxModelLen"), allowed: /256 to 1048576/ },
   { what: "a billion nodes", mutate: (c) => (gpuPool(c).desiredNodes = 1e9), key: K("gpuCluster.cluster.nodePools.0.desiredNodes"), allowed: /0 to 100/ },
-  { what: "21 models", mutate: (c) => (c.gpuCluster.models = Array.from({ length: 21 }, (_, i) => ({ ...model(c), name: `m${i}`, servedModelName: `m${i}`, hostname: `m${i}.llm.example.com` }))), key: K("gpuCluster.models"), allowed: /at most 20 entries/ },
+  { what: "61 models", mutate: (c) => (c.gpuCluster.models = Array.from({ length: 61 }, (_, i) => ({ ...model(c), name: `m${i}`, servedModelName: `m${i}`, hostname: `m${i}.llm.example.com` }))), key: K("gpuCluster.models"), allowed: /at most 60 entries/ },
 
   // Kubernetes label and taint syntax
   { what: "a label value with a space", mutate: (c) => (gpuPool(c).labels = { team: "ml ops" }), key: K("gpuCluster.cluster.nodePools.0.labels.team"), allowed: /a Kubernetes label value/ },
