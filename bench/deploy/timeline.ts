@@ -13,12 +13,11 @@
  * milliseconds were tried and were dominated by the program's own CPU time on a shared machine.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { LoadedConfig } from "../../config/load";
 import { loadStackConfig } from "../../config/load";
-import { isGpuFlavor, PROJECT, type SecretKey } from "../../config/schema";
+import { isGpuFlavor, PROJECT } from "../../config/schema";
 import { readStackFile } from "../../config/stackFile";
 import { deployStack } from "../../program";
-import { MockRecorder, unwrapSecrets, type OutputsFor } from "../../scripts/plan/mockRecorder";
+import { MockRecorder, unwrapSecrets } from "../../scripts/plan/mockRecorder";
 import { withoutClosureSerialization, withoutStackTraces } from "../../scripts/plan/lean";
 import { applyOverrides, type ConfigOverride } from "../../scripts/plan/overrides";
 import { durationKeyOf, durationOf } from "./durations";
@@ -33,8 +32,6 @@ export interface SimulateOptions {
   stack: string;
   /** `-c key=value` overrides, as for `npm run plan`. */
   overrides?: ConfigOverride[];
-  /** Secret config values (stand-ins are used for the ones a stack needs and lacks). */
-  secrets?: Partial<Record<SecretKey, string>>;
   /** At most this many creates at once (`pulumi up --parallel N`); unbounded by default, like Pulumi. */
   parallel?: number;
   /** Minutes after its start at which a create fails instead of finishing (undefined: it succeeds). */
@@ -43,10 +40,6 @@ export interface SimulateOptions {
   continueOnError?: boolean;
   /** A different duration for some creates (minutes), e.g. an AI Deploy app that never becomes RUNNING. */
   duration?: (r: SimResource) => number | undefined;
-  /** Extra mock outputs by type. */
-  outputs?: Record<string, OutputsFor>;
-  /** The program to run (default: `deployStack`). */
-  program?: (loaded: LoadedConfig) => unknown;
 }
 
 export interface Step {
@@ -144,7 +137,7 @@ class Simulation {
   constructor(private readonly opts: SimulateOptions) {
     this.clock = new VirtualClock();
     this.slots = opts.parallel ? new Slots(opts.parallel) : undefined;
-    this.recorder = new MockRecorder(opts.outputs);
+    this.recorder = new MockRecorder();
   }
 
   readonly mocks: pulumi.runtime.Mocks = {
@@ -372,7 +365,7 @@ export function simulateDeploy(opts: SimulateOptions): Promise<Timeline> {
 }
 
 async function simulate(opts: SimulateOptions): Promise<Timeline> {
-  const file = readStackFile(opts.stack, opts.secrets);
+  const file = readStackFile(opts.stack);
   pulumi.runtime.setAllConfig(applyOverrides(file.allConfig, opts.overrides ?? []), file.secretKeys);
   const sim = new Simulation(opts);
   await pulumi.runtime.setMocks(sim.mocks, PROJECT, opts.stack, false);
@@ -386,7 +379,7 @@ async function simulate(opts: SimulateOptions): Promise<Timeline> {
     console.error = () => undefined;
   }
   try {
-    withoutClosureSerialization(() => (opts.program ?? ((loaded: LoadedConfig) => deployStack(loaded)))(loadStackConfig()));
+    withoutClosureSerialization(() => deployStack(loadStackConfig()));
     await sim.drive();
     if (opts.fail) await new Promise((resolve) => setImmediate(resolve));
   } finally {

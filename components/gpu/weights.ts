@@ -3,9 +3,10 @@
  * Storage (S3), and every vLLM replica streams the weights from there with the Run:ai model streamer. A scale-out
  * therefore adds no Hugging Face download, and a replica needs no volume of its own.
  *
- * Why this and not a shared volume: Cinder volumes are ReadWriteOnce; OVH File Storage (NFS, `ovh.CloudStorageFileShare`
- * in @ovhcloud/pulumi-ovh 2.19.1) needs the cluster on a private network and an NFS CSI driver MKS does not install.
- * The streamer needs neither: vLLM `--load-format runai_streamer` with an `s3://` model path reads safetensors from
+ * Why this and not a shared volume: Cinder volumes are ReadWriteOnce; OVH File Storage (NFS, RWX,
+ * `ovh.CloudStorageFileShare` in @ovhcloud/pulumi-ovh 2.19.1) is reachable over a private network only (OVHcloud
+ * "File Storage Service - Key concepts": shares are linked to a private network / vRack), which these clusters do not
+ * have, and mounting it needs an NFS provisioner in the cluster. The streamer needs neither: vLLM `--load-format runai_streamer` with an `s3://` model path reads safetensors from
  * any S3-compatible store (vLLM docs "Loading models with Run:ai Model Streamer": AWS_ENDPOINT_URL,
  * AWS_EC2_METADATA_DISABLED, RUNAI_STREAMER_S3_USE_VIRTUAL_ADDRESSING=0 for a compatible store), and pulls the config
  * and tokenizer files (`*.json`, `*.py`, `*.model`, everything but weights) from the same prefix into a local cache

@@ -1,6 +1,6 @@
 /**
  * Whole-program leak test: the prod program runs under mocks with a distinctive value for every secret (stack
- * secrets, OVH credentials in config and env, generated passwords, AI token, kubeconfigs). Every such value may
+ * secrets, OVH credentials in config and env, generated passwords, AI token, kubeconfigs, Object Storage keys). Every such value may
  * reach a resource only inside a secret envelope, and only where a secret belongs (Kubernetes Secret data, the
  * Kubernetes provider's kubeconfig, the AI Deploy app's HF token input); every stack output carrying one is secret;
  * nothing is printed with one.
@@ -37,6 +37,8 @@ const randomValue = (name: string) => `${CANARY}-random-${name}`;
 const canaryOutputs = {
   "random:index/randomPassword:RandomPassword": (a: pulumi.runtime.MockResourceArgs) => ({ result: randomValue(a.name) }),
   "pulumi-nodejs:dynamic/aideploy:Token": (a: pulumi.runtime.MockResourceArgs) => ({ tokenId: `${a.name}-id`, value: `${CANARY}-ai-token-${a.name}`, version: 1 }),
+  // Object Storage keys of the model store (components/gpu/modelStore.ts).
+  "ovh:CloudProject/s3Credential:S3Credential": (a: pulumi.runtime.MockResourceArgs) => ({ accessKeyId: `${CANARY}-s3-access-${a.name}`, secretAccessKey: `${CANARY}-s3-secret-${a.name}` }),
   "ovh:CloudProject/kube:Kube": (a: pulumi.runtime.MockResourceArgs) => ({
     kubeconfig: `${FAKE_KUBECONFIG_PREFIX}${a.inputs.name}\nusers: [{name: admin, user: {token: ${CANARY}-kube-${a.name}}}]\n`,
     url: `${a.name}.c1.gra.k8s.ovh.net`,
