@@ -6,9 +6,10 @@
  * Why this and not a shared volume: Cinder volumes are ReadWriteOnce; OVH File Storage (NFS, RWX,
  * `ovh.CloudStorageFileShare` in @ovhcloud/pulumi-ovh 2.19.1) is reachable over a private network only (OVHcloud
  * "File Storage Service - Key concepts": shares are linked to a private network / vRack), which these clusters do not
- * have, and mounting it needs an NFS provisioner in the cluster. The streamer needs neither: vLLM `--load-format runai_streamer` with an `s3://` model path reads safetensors from
- * any S3-compatible store (vLLM docs "Loading models with Run:ai Model Streamer": AWS_ENDPOINT_URL,
- * AWS_EC2_METADATA_DISABLED, RUNAI_STREAMER_S3_USE_VIRTUAL_ADDRESSING=0 for a compatible store), and pulls the config
+ * have, and mounting it needs an NFS provisioner in the cluster. The streamer needs neither: vLLM
+ * `--load-format runai_streamer` with an `s3://` model path reads safetensors from any S3-compatible store (vLLM docs
+ * "Loading models with Run:ai Model Streamer": AWS_ENDPOINT_URL, AWS_EC2_METADATA_DISABLED,
+ * RUNAI_STREAMER_S3_USE_VIRTUAL_ADDRESSING=0 for a compatible store), and pulls the config
  * and tokenizer files (`*.json`, `*.py`, `*.model`, everything but weights) from the same prefix into a local cache
  * (vllm/config/model.py `maybe_pull_model_tokenizer_for_runai`, vllm/transformers_utils/runai_utils.py). The
  * vllm/vllm-openai image installs `runai-model-streamer[s3,gcs]` in its `vllm-openai-base` stage (docker/Dockerfile);

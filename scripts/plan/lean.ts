@@ -10,13 +10,14 @@
  */
 
 const SERIALIZER = require.resolve("@pulumi/pulumi/runtime/closure/serializeClosure");
+export const UNSERIALIZED_PROVIDER = "// provider code not serialized under mocks (scripts/plan/lean.ts)";
 
 /**
  * SDK modules a process that only runs the program under mocks never calls, and that cost most of the SDK's load
  * time (more still through tsx's resolver): the Automation API (@npmcli/arborist, pacote...), code-path analysis
  * for function serialization (arborist again) and the closure serializer (the TypeScript compiler). `@pulumi/pulumi`
- * loads them eagerly (index.js, runtime/index.js). For the plan and bench CLIs only — one program run per process —
- * and before the SDK is first loaded: stubs that throw, naming themselves, if anything calls them.
+ * loads them eagerly (index.js, runtime/index.js). For the plan CLI only (one program run per process, no Automation
+ * API), and before the SDK is first loaded: stubs that throw, naming themselves, if anything calls them.
  */
 const UNUSED_UNDER_MOCKS = ["automation/index", "runtime/closure/codePaths", "runtime/closure/serializeClosure"];
 
@@ -43,7 +44,6 @@ export function skipUnusedSdkModules(): void {
     require.cache[file] = { id: file, filename: file, loaded: true, exports } as unknown as NodeJS.Module;
   }
 }
-export const UNSERIALIZED_PROVIDER = "// provider code not serialized under mocks (scripts/plan/closures.ts)";
 
 /** Runs `run` (synchronous: the program's construction) with the serializer replaced by a stub. */
 export function withoutClosureSerialization<T>(run: () => T): T {
