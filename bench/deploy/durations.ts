@@ -53,6 +53,7 @@ export const DURATIONS = {
   aiDeployToken: { minutes: 0.1, source: "one OVH API call" },
   objectStorage: { minutes: 0.2, source: "estimate: OVH API calls (bucket, user, S3 credential, policy)" },
   kubernetesObject: { minutes: 0.05, source: "one Kubernetes API call (seconds); no await" },
+  helmWithoutWait: { minutes: 0.5, source: "estimate: `helm install` without waiting for readiness (Release `skipAwait: true`): API calls only" },
   instant: { minutes: 0, source: "no remote work (components, providers, random values, reads of existing objects)" },
   kubePrometheusStack: { minutes: 6, source: "estimate (issue #17: releases 3–10): operator, Prometheus, Alertmanager, Grafana; Cinder PVCs bound" },
   gpuPrometheus: { minutes: 4, source: "estimate: the GPU cluster's small kube-prometheus-stack" },
@@ -90,6 +91,8 @@ const CHART_ROWS: Record<string, DurationKey> = {
 /** What a registration is, as far as its duration goes. `onGpuCluster`: its provider belongs to a cluster with a GPU pool. */
 export function durationKeyOf(r: { type: string; custom: boolean; read?: boolean; inputs: Record<string, any> }, ctx: { onGpuCluster: boolean }): DurationKey {
   if (!r.custom || r.read) return "instant";
+  // `pulumi.com/skipAwait: "true"`: the provider returns once the object is accepted, without waiting for readiness.
+  if (r.type.startsWith("kubernetes:") && r.inputs.metadata?.annotations?.["pulumi.com/skipAwait"] === "true") return "kubernetesObject";
   switch (r.type) {
     case "ovh:CloudProject/kube:Kube":
       return "mksCluster";
@@ -107,6 +110,7 @@ export function durationKeyOf(r: { type: string; custom: boolean; read?: boolean
     case "ovh:CloudProject/s3Policy:S3Policy":
       return "objectStorage";
     case "kubernetes:helm.sh/v3:Release": {
+      if (r.inputs.skipAwait === true) return "helmWithoutWait";
       const chart = String(r.inputs.chart ?? "").split("/").pop()!;
       if (chart === "kube-prometheus-stack") return ctx.onGpuCluster ? "gpuPrometheus" : "kubePrometheusStack";
       return CHART_ROWS[chart] ?? "kubePrometheusStack";
