@@ -17,6 +17,11 @@ import { prometheusRuleGroups, type PromRuleGroup } from "./components/observabi
 import type { MonitoredModel } from "./components/observability/models";
 import type { RemoteScrapeTarget } from "./components/observability/scrape";
 import { allDashboards } from "./dashboards";
+import { TempoDatasource, TracingCredentials } from "./components/tracing/backend";
+import { aiDeployTracing } from "./components/tracing/emitters";
+import { ingestUrl } from "./components/tracing/layout";
+import { samplingThresholds } from "./components/tracing/sampling";
+import { metricsHostname } from "./components/gpu/layout";
 
 /** One OpenAI-compatible inference endpoint. */
 export interface Endpoint {
@@ -106,8 +111,20 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
     defaultName: `${prefix}-monitoring`,
   }, catalogue);
 
+  // Tracing (config: tracing, which needs gpuCluster): the collector and Tempo run on the GPU cluster; the AI Deploy
+  // app sends to the GPU cluster's Gateway with the ingest credential, Grafana reads Tempo with the query credential.
+  const tracing = config.tracing && config.gpuCluster
+    ? { config: config.tracing, thresholds: samplingThresholds(config), credentials: new TracingCredentials(`${prefix}-tracing-credentials`), metricsHost: metricsHostname(config.gpuCluster) }
+    : undefined;
+
   const aiDeploy = config.aiDeploy
-    ? new AiDeployApp(`${prefix}-ai-deploy`, { serviceName: config.serviceName, config: config.aiDeploy, environment: config.environment, hfToken: secrets.hfToken }, catalogue)
+    ? new AiDeployApp(`${prefix}-ai-deploy`, {
+        serviceName: config.serviceName,
+        config: config.aiDeploy,
+        environment: config.environment,
+        hfToken: secrets.hfToken,
+        ...(tracing ? { tracing: { app: aiDeployTracing(config.aiDeploy.servedModelName, ingestUrl(tracing.metricsHost)), secretEnv: tracing.credentials.ingestHeaderEnv } } : {}),
+      }, catalogue)
     : undefined;
 
   const gpu = config.gpuCluster
@@ -117,6 +134,7 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
         environment: config.environment,
         hfToken: secrets.hfToken,
         apiKey: secrets.gpuApiKey,
+        ...(tracing ? { tracing: { config: tracing.config, thresholds: tracing.thresholds, credentials: tracing.credentials } } : {}),
       }, catalogue)
     : undefined;
 
@@ -148,6 +166,15 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
         ...monitoringContent(config.monitoring),
       })
     : undefined;
+
+  if (monitoring && gpu?.tracing && tracing)
+    new TempoDatasource(`${prefix}-tempo-datasource`, {
+      provider: monitoring.targetSink.provider,
+      namespace: monitoring.targetSink.namespace,
+      labels: monitoring.targetSink.labels,
+      url: gpu.tracing.queryUrl,
+      password: tracing.credentials.queryPassword,
+    });
 
   const endpointParts: pulumi.Output<Record<string, Endpoint>>[] = [];
   const tokenParts: pulumi.Output<Record<string, string>>[] = [];

@@ -19,4 +19,8 @@ export const CHARTS = {
   /** Bundles Gateway API v1.6.1 CRDs. */
   envoyGateway: { chart: "oci://docker.io/envoyproxy/gateway-helm", version: "v1.9.0", repo: "" },
   certManager: { chart: "oci://quay.io/jetstack/charts/cert-manager", version: "v1.21.1", repo: "" },
+  /** Collector 0.158.0 (appVersion); run with the contrib image (components/tracing/backendValues.ts). */
+  otelCollector: { chart: "opentelemetry-collector", version: "0.170.0", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
+  /** Single-binary Tempo 2.10.8 (tempo-distributed 3.x needs Kafka). */
+  tempo: { chart: "tempo", version: "2.2.4", repo: "https://grafana-community.github.io/helm-charts" },
 } as const satisfies Record<string, ChartPin>;

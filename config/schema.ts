@@ -8,11 +8,12 @@ import { z } from "zod";
 import { aiDeploySchema, aiProbeSchema } from "./schema/aiDeploy";
 import { containsCredential, isSecretName } from "./formats/credentials";
 import { inspectInput, NOT_SHOWN, ownValue, previewValue } from "./input";
-import { dnsLabel, msg } from "./schema/common";
+import { dnsLabel, msg, vllmFlagName } from "./schema/common";
 import { gpuClusterSchema, gpuModelSchema } from "./schema/gpu";
 import { clusterSchema, nodePoolSchema } from "./schema/mks";
 import { alertThresholdsSchema, monitoringSchema } from "./schema/monitoring";
 import { unknownSloModels } from "./schema/slo";
+import { tracingSchema, unknownTracingModels } from "./schema/tracing";
 
 export * from "./schema/aiDeploy";
 export * from "./schema/common";
@@ -20,6 +21,7 @@ export * from "./schema/gpu";
 export * from "./schema/mks";
 export * from "./schema/monitoring";
 export * from "./schema/slo";
+export * from "./schema/tracing";
 
 /** Pulumi project name: the namespace of every key below (`ovh-llm:<key>`). */
 export const PROJECT = "ovh-llm";
@@ -39,7 +41,7 @@ export const stackSchema = z
   .strict();
 
 /** Parts that are off when absent or `enabled: false`, and validated in full when on. */
-const OPTIONAL_PARTS = { aiDeploy: aiDeploySchema, monitoring: monitoringSchema, gpuCluster: gpuClusterSchema } as const;
+const OPTIONAL_PARTS = { aiDeploy: aiDeploySchema, monitoring: monitoringSchema, gpuCluster: gpuClusterSchema, tracing: tracingSchema } as const;
 
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
@@ -54,6 +56,7 @@ export interface StackConfig extends z.infer<typeof stackSchema> {
   aiDeploy?: AiDeployConfig;
   monitoring?: MonitoringConfig;
   gpuCluster?: GpuClusterConfig;
+  tracing?: z.infer<typeof tracingSchema>;
 }
 
 /** Top-level keys that hold secrets (`pulumi config set --secret`); never in stack files in clear. */
@@ -161,22 +164,35 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
     if (parsed.success) parts[key] = parsed.data;
     else issues.push(...toIssues([key], value, parsed.error));
   }
-  issues.push(...crossPartIssues(parts as Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">>));
+  issues.push(...crossPartIssues(parts as Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">>));
   // A refinement can run on a value a field check already refused: report one problem per key, the first.
   const firstPerKey = issues.filter((issue, i) => issues.findIndex((other) => other.key === issue.key) === i);
   if (firstPerKey.length > 0) throw new ConfigError(firstPerKey);
-  return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">) };
+  return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">) };
 }
 
-/** Checks between parts: SLO overrides must name a model the stack deploys. */
-function crossPartIssues(parts: Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster">>): ConfigIssue[] {
-  if (!parts.monitoring) return [];
+/** Checks between parts: SLO and tracing overrides must name a model the stack deploys; tracing needs the GPU cluster. */
+function crossPartIssues(parts: Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">>): ConfigIssue[] {
   const served = [...(parts.aiDeploy ? [parts.aiDeploy.servedModelName] : []), ...(parts.gpuCluster?.models.map((m) => m.servedModelName) ?? [])];
-  return unknownSloModels(parts.monitoring.slo, served).map((name) => ({
-    key: `${PROJECT}:monitoring.slo.models.${name}`,
-    value: name,
-    allowed: `the served model name of a deployed model (${served.join(", ") || "none deployed"})`,
-  }));
+  const allowed = `the served model name of a deployed model (${served.join(", ") || "none deployed"})`;
+  const issues: ConfigIssue[] = [];
+  if (parts.monitoring)
+    issues.push(...unknownSloModels(parts.monitoring.slo, served).map((name) => ({ key: `${PROJECT}:monitoring.slo.models.${name}`, value: name, allowed })));
+  if (parts.tracing) {
+    issues.push(...unknownTracingModels(parts.tracing, served).map((name) => ({ key: `${PROJECT}:tracing.sampling.models.${name}`, value: name, allowed })));
+    // The collector and Tempo run on the GPU cluster (the AI Deploy app sends through its gateway).
+    if (!parts.gpuCluster) issues.push({ key: `${PROJECT}:tracing`, value: "enabled", allowed: "gpuCluster to be enabled too (the collector and Tempo run on the GPU cluster), or tracing.enabled: false" });
+    // The program sets the OTLP endpoint of every model; a second one in the extra arguments would fight it.
+    const own = (args: readonly string[], key: string) =>
+      args.forEach((arg, i) => {
+        const flag = vllmFlagName(arg);
+        if (flag && flag.length > 3 && "--otlp-traces-endpoint".startsWith(flag))
+          issues.push({ key: `${PROJECT}:${key}.${i}`, value: arg, allowed: "no --otlp-traces-endpoint while tracing is on (the program points every model at the tracing collector)" });
+      });
+    if (parts.aiDeploy) own(parts.aiDeploy.vllmArgs, "aiDeploy.vllmArgs");
+    parts.gpuCluster?.models.forEach((m, i) => own(m.extraArgs, `gpuCluster.models.${i}.extraArgs`));
+  }
+  return issues;
 }
 
 /** Secret keys the enabled parts cannot run without (checked against what the stack has set). */

@@ -7,6 +7,7 @@ import { LABEL, VLLM_TARGETS } from "../components/observability/conventions";
 import { bucket, counterRate, quantileOverRate, sumRate } from "../components/observability/queries";
 import { withAiDeployNote } from "./notes";
 import { dashboard, type QuerySpec, type RowSpec } from "./grafana";
+import { SLOW_REQUESTS_LINK } from "./tracing";
 
 const FILTER = [`${LABEL.environment}=~"$environment"`, `${VLLM_LABELS.model}=~"$model"`, `${LABEL.pod}=~"$pod"`];
 const F = FILTER.join(",");
@@ -34,8 +35,8 @@ export function fleetOverviewDashboard(): Record<string, unknown> {
     {
       row: "Latency",
       panels: [
-        { title: "End-to-end latency", type: "timeseries", unit: "s", w: 8, queries: percentiles(VLLM.e2eLatency) },
-        { title: "Time to first token", type: "timeseries", unit: "s", w: 8, queries: percentiles(VLLM.ttft) },
+        { title: "End-to-end latency", type: "timeseries", unit: "s", w: 8, queries: percentiles(VLLM.e2eLatency), links: [SLOW_REQUESTS_LINK] },
+        { title: "Time to first token", type: "timeseries", unit: "s", w: 8, queries: percentiles(VLLM.ttft), links: [SLOW_REQUESTS_LINK] },
         { title: "Inter-token latency", type: "timeseries", unit: "s", w: 8, queries: percentiles(VLLM.interTokenLatency) },
       ],
     },

@@ -34,6 +34,8 @@ export interface PanelSpec {
   max?: number;
   /** Red above this value (stat/gauge/timeseries threshold line). */
   thresholdRed?: number;
+  /** Panel links (e.g. to the slow-requests dashboard of the same models and time range). */
+  links?: { title: string; url: string }[];
 }
 
 export interface RowSpec {
@@ -85,6 +87,7 @@ function panelJson(p: PanelSpec, id: number, gridPos: Json): Json {
     type: p.type,
     title: p.title,
     ...(p.description ? { description: p.description } : {}),
+    ...(p.links ? { links: p.links.map((l) => ({ ...l, targetBlank: false })) } : {}),
     datasource: DATASOURCE,
     gridPos,
     fieldConfig: { defaults, overrides: [] },
@@ -181,12 +184,12 @@ export function dashboard(spec: DashboardSpec): Json {
   };
 }
 
-/** Every PromQL expression of a dashboard JSON model (panel targets, then `label_values` variable queries). */
+/** Every PromQL expression of a dashboard JSON model (panel targets, then `label_values` variable queries); Tempo (TraceQL) targets are not PromQL and are left out. */
 export function dashboardQueries(d: Json): { panelExprs: { title: string; type: PanelType; expr: string; instant: boolean }[]; variableQueries: string[] } {
   const panels = (d.panels as Json[]).filter((p) => p.type !== "row");
   const panelExprs = panels.flatMap((p) =>
-    (p.targets as Json[]).map((t) => ({ title: p.title as string, type: p.type as PanelType, expr: t.expr as string, instant: t.instant as boolean })),
+    (p.targets as Json[]).filter((t) => typeof t.expr === "string").map((t) => ({ title: p.title as string, type: p.type as PanelType, expr: t.expr as string, instant: t.instant as boolean })),
   );
-  const variableQueries = ((d.templating as { list: Json[] }).list.filter((v) => v.type === "query") as Json[]).map((v) => v.query as string);
+  const variableQueries = ((d.templating as { list: Json[] }).list.filter((v) => v.type === "query" && (v.datasource as Json | undefined)?.type !== "tempo") as Json[]).map((v) => v.query as string);
   return { panelExprs, variableQueries };
 }

@@ -2,6 +2,7 @@
 import { fleetOverviewDashboard } from "./fleetOverview";
 import { gpuHardwareDashboard } from "./gpuHardware";
 import { sloDashboard } from "./slo";
+import { tracingDashboard } from "./tracing";
 import { vllmApplicationDashboard } from "./vllmApplication";
 
 /** Every dashboard of the program: file name (e.g. `vllm-application.json`) → Grafana dashboard JSON model. */
@@ -11,6 +12,7 @@ export function allDashboards(): Record<string, Record<string, unknown>> {
     "gpu-hardware.json": gpuHardwareDashboard(),
     "vllm-fleet-overview.json": fleetOverviewDashboard(),
     "vllm-slo.json": sloDashboard(),
+    "vllm-traces.json": tracingDashboard(),
   };
 }
 

@@ -5,6 +5,7 @@ import { bucket, counterRate, quantileOverRate, sumRate } from "../components/ob
 import { RECORD, latencyQuantileRecord, type LatencyKey } from "../components/observability/recording";
 import { dashboard, type PanelSpec, type QuerySpec } from "./grafana";
 import { withAiDeployNote } from "./notes";
+import { SLOW_REQUESTS_LINK } from "./tracing";
 import type { MetricDef } from "../components/metrics/catalogue";
 
 const MODEL = `${VLLM_LABELS.model}=~"$model"`;
@@ -38,8 +39,8 @@ export function vllmApplicationDashboard(): Record<string, unknown> {
       queries: [{ expr: byInstance(VLLM.numRequestsRunning), legend: "running {{instance}}" }, { expr: byInstance(VLLM.numRequestsWaiting), legend: "waiting {{instance}}" }],
     },
     { title: "Queue depth per replica", type: "timeseries", queries: [{ expr: sel(RECORD.queueDepthPerReplica), legend: "{{model_name}}" }], description: "Average waiting requests per replica (what VllmQueueDepthHigh watches)." },
-    { title: "Time to first token", type: "timeseries", unit: "s", queries: recordedPercentiles("ttft") },
-    { title: "End-to-end latency", type: "timeseries", unit: "s", queries: recordedPercentiles("e2e") },
+    { title: "Time to first token", type: "timeseries", unit: "s", queries: recordedPercentiles("ttft"), links: [SLOW_REQUESTS_LINK] },
+    { title: "End-to-end latency", type: "timeseries", unit: "s", queries: recordedPercentiles("e2e"), links: [SLOW_REQUESTS_LINK] },
     { title: "Inter-token latency", type: "timeseries", unit: "s", queries: recordedPercentiles("itl") },
     { title: "Time per output token (per request)", type: "timeseries", unit: "s", queries: livePercentiles(VLLM.timePerOutputToken) },
     {

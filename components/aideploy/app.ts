@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AiDeployConfig } from "../../config/schema";
 import { AiDeployAppResource, AiDeployTokenResource, type ProviderOptions } from "./providers";
-import { appSpecInput, servedModelName, tokenInput } from "./spec";
+import { appSpecInput, servedModelName, tokenInput, type AppTracing } from "./spec";
 
 export interface AiDeployAppArgs {
   /** OVH Public Cloud project id. */
@@ -13,6 +13,11 @@ export interface AiDeployAppArgs {
   environment: string;
   /** Hugging Face token (secret) for gated models; sent as env `HF_TOKEN`, stored only as a secret. */
   hfToken?: pulumi.Output<string>;
+  /**
+   * Request tracing: the `--otlp-traces-endpoint` arguments and plain OTEL_* variables, plus secret variables (the
+   * OTLP endpoint's credential) sent like the HF token, only in requests.
+   */
+  tracing?: { app: AppTracing; secretEnv: pulumi.Output<Record<string, string>> };
   /** Provider tuning (poll interval, client retries); defaults suit the real API. */
   providerOptions?: ProviderOptions;
 }
@@ -45,7 +50,7 @@ export class AiDeployApp extends pulumi.ComponentResource {
     super("ovhLlm:aideploy:App", name, {}, opts);
     const ownerId = new random.RandomId(`${name}-owner`, { byteLength: 6 }, { parent: this }).hex;
     const stack = pulumi.getStack();
-    const body = ownerId.apply((appId) => appSpecInput(args.config, { appId, stack, environment: args.environment }));
+    const body = ownerId.apply((appId) => appSpecInput(args.config, { appId, stack, environment: args.environment }, args.tracing?.app));
 
     const app = new AiDeployAppResource(
       `${name}-app`,
@@ -53,6 +58,7 @@ export class AiDeployApp extends pulumi.ComponentResource {
         serviceName: args.serviceName,
         body,
         ...(args.hfToken ? { hfToken: pulumi.secret(args.hfToken) } : {}),
+        ...(args.tracing ? { secretEnv: pulumi.secret(args.tracing.secretEnv) } : {}),
         readyTimeoutMinutes: args.config.readyTimeoutMinutes,
       },
       { parent: this },

@@ -16,7 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { App, AppState, Token } from "../ovh/apiTypes";
 import { OvhApiError, OvhClient, ovhSettingsFrom, type OvhClientOptions, type OvhSettings } from "../ovh/client";
-import { APP_LABEL, HF_TOKEN_ENV, STACK_LABEL, hostOf, labelChanges, updateInput, withHfToken, type AppBody, type TokenSpec, type UpdateInput } from "./spec";
+import { APP_LABEL, HF_TOKEN_ENV, STACK_LABEL, hostOf, labelChanges, updateInput, withHfToken, withSecretEnv, type AppBody, type TokenSpec, type UpdateInput } from "./spec";
 
 export const DYNAMIC_MODULE = "aideploy";
 export const APP_RESOURCE_TYPE = `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:App`;
@@ -47,6 +47,8 @@ export interface AppInputs {
   body: AppBody;
   /** Hugging Face token, sent as env `HF_TOKEN` only in requests. */
   hfToken?: string;
+  /** Other secret variables (name → value, e.g. the OTLP endpoint's credential), sent only in requests, like `hfToken`. */
+  secretEnv?: Record<string, string>;
   /** How long create/update may take, waits included. */
   readyTimeoutMinutes: number;
 }
@@ -222,7 +224,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
     let lostAnswer = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await client.post<App>(path, withHfToken(inputs.body, inputs.hfToken), { deadline });
+        return await client.post<App>(path, withSecrets(inputs.body, inputs), { deadline });
       } catch (e) {
         const conflict = lostAnswer && e instanceof OvhApiError && e.status === 409;
         if (!(e instanceof OvhApiError) || !(e.ambiguous || conflict) || attempt >= 3) throw e;
@@ -243,7 +245,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
    */
   private async converge(client: OvhClient, inputs: AppInputs, app: App, deadline: number): Promise<Rollout> {
     const path = `${appsPath(inputs.serviceName)}/${app.id}`;
-    const update = updateInput(withHfToken(inputs.body, inputs.hfToken), (app.spec?.envVars ?? []).map((e) => e.name));
+    const update = updateInput(withSecrets(inputs.body, inputs), (app.spec?.envVars ?? []).map((e) => e.name));
     const answer = await client.put<App | null>(path, update, { deadline });
     if (!same(app.spec?.scalingStrategy, inputs.body.scalingStrategy)) await client.put(`${path}/scalingstrategy`, inputs.body.scalingStrategy, { deadline });
     for (const label of labelChanges(app.spec?.labels, inputs.body.labels)) await client.put(`${path}/label`, label, { deadline });
@@ -331,7 +333,7 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
     const changes =
       replaces.length > 0 ||
       !same(updateInput(olds.body), updateInput(news.body)) ||
-      (olds.hfToken ?? "") !== (news.hfToken ?? "") ||
+      secretsChanged(olds, news) ||
       !same(olds.body.scalingStrategy, news.body.scalingStrategy) ||
       !same(olds.body.labels, news.body.labels) ||
       olds.readyTimeoutMinutes !== news.readyTimeoutMinutes ||
@@ -347,19 +349,19 @@ export class AppProvider extends OvhDynamicProvider implements pulumi.dynamic.Re
     const deadline = Date.now() + news.readyTimeoutMinutes * 60_000;
     const path = `${appsPath(news.serviceName)}/${id}`;
     // What OVH has accepted so far, recorded if a later step fails (so the next diff sees what is left to do).
-    let applied: AppOutputs = { ...olds, ...news, body: olds.body, hfToken: olds.hfToken, converged: olds.converged !== false };
+    let applied: AppOutputs = { ...olds, ...news, body: olds.body, hfToken: olds.hfToken, secretEnv: olds.secretEnv, converged: olds.converged !== false };
     let live: App | undefined;
     try {
       live = await client.get<App>(path, { deadline });
       assertOwned(live, olds.body, "update");
       let rollout: Rollout | undefined;
-      const specChanged = !same(updateInput(olds.body), updateInput(news.body)) || (olds.hfToken ?? "") !== (news.hfToken ?? "") || olds.converged === false;
+      const specChanged = !same(updateInput(olds.body), updateInput(news.body)) || secretsChanged(olds, news) || olds.converged === false;
       if (specChanged) {
-        const previousEnv = [...olds.body.envVars.map((e) => e.name), ...(olds.hfToken ? [HF_TOKEN_ENV] : []), ...(live.spec?.envVars ?? []).map((e) => e.name)];
-        const update = updateInput(withHfToken(news.body, news.hfToken), previousEnv);
+        const previousEnv = [...olds.body.envVars.map((e) => e.name), ...(olds.hfToken ? [HF_TOKEN_ENV] : []), ...Object.keys(olds.secretEnv ?? {}), ...(live.spec?.envVars ?? []).map((e) => e.name)];
+        const update = updateInput(withSecrets(news.body, news), previousEnv);
         applied = { ...applied, converged: false };
         const answer = await client.put<App | null>(path, update, { deadline });
-        applied = { ...applied, body: { ...news.body, scalingStrategy: applied.body.scalingStrategy, labels: applied.body.labels }, hfToken: news.hfToken, converged: true };
+        applied = { ...applied, body: { ...news.body, scalingStrategy: applied.body.scalingStrategy, labels: applied.body.labels }, hfToken: news.hfToken, secretEnv: news.secretEnv, converged: true };
         rollout = { update, since: answer?.updatedAt ?? live.updatedAt };
       }
       if (!same(olds.body.scalingStrategy, news.body.scalingStrategy)) {
@@ -441,10 +443,19 @@ function assertOwned(app: App, body: AppBody, action: string): void {
     throw new Error(`AI Deploy app ${app.id} is labelled ${APP_LABEL}=${theirs}, not this resource's ${ours}: refusing to ${action} an app this stack does not own`);
 }
 
-/** Properties of a failed step: without the HF token (the next up sees it "changed" and sends it again). */
+/** Properties of a failed step: without the HF token and secret variables (the next up sees them "changed" and sends them again). */
 function recorded(outs: AppOutputs): AppOutputs {
-  const { hfToken: _notRecorded, ...rest } = outs;
+  const { hfToken: _notRecorded, secretEnv: _notRecordedEither, ...rest } = outs;
   return rest;
+}
+
+/** The body with every secret variable, for a request (never stored). */
+function withSecrets(body: AppBody, inputs: Pick<AppInputs, "hfToken" | "secretEnv">): AppBody {
+  return withSecretEnv(withHfToken(body, inputs.hfToken), inputs.secretEnv);
+}
+
+function secretsChanged(olds: Pick<AppInputs, "hfToken" | "secretEnv">, news: Pick<AppInputs, "hfToken" | "secretEnv">): boolean {
+  return (olds.hfToken ?? "") !== (news.hfToken ?? "") || !same(olds.secretEnv ?? {}, news.secretEnv ?? {});
 }
 
 function outputsOf(inputs: AppInputs, app: App, converged: boolean): AppOutputs {
@@ -453,6 +464,7 @@ function outputsOf(inputs: AppInputs, app: App, converged: boolean): AppOutputs 
     serviceName: inputs.serviceName,
     body: inputs.body, // our body (no secrets), never the API's spec, which echoes HF_TOKEN
     ...(inputs.hfToken !== undefined ? { hfToken: inputs.hfToken } : {}),
+    ...(inputs.secretEnv !== undefined ? { secretEnv: inputs.secretEnv } : {}),
     readyTimeoutMinutes: inputs.readyTimeoutMinutes,
     appId: app.id,
     url,
@@ -576,6 +588,8 @@ export interface AiDeployAppResourceArgs {
   serviceName: pulumi.Input<string>;
   body: pulumi.Input<AppBody>;
   hfToken?: pulumi.Input<string>;
+  /** Secret variables (name → value), sent only in requests. */
+  secretEnv?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readyTimeoutMinutes: pulumi.Input<number>;
 }
 
@@ -592,7 +606,7 @@ export class AiDeployAppResource extends pulumi.dynamic.Resource {
       new AppProvider(providerOptions),
       name,
       { ...args, appId: undefined, url: undefined, host: undefined, state: undefined, availableReplicas: undefined, converged: undefined },
-      { ...opts, additionalSecretOutputs: ["hfToken", ...(opts?.additionalSecretOutputs ?? [])] },
+      { ...opts, additionalSecretOutputs: ["hfToken", "secretEnv", ...(opts?.additionalSecretOutputs ?? [])] },
       DYNAMIC_MODULE,
       "App",
     );

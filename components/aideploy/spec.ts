@@ -50,9 +50,19 @@ export function servedModelName(config: AiDeployConfig): string {
   return config.servedModelName ?? config.model;
 }
 
+/**
+ * Request tracing of the app (components/tracing/emitters.ts builds it): extra `vllm serve` arguments and plain
+ * environment. The credential of the OTLP endpoint is not here: it is a secret env var added at request time
+ * (`withSecretEnv`).
+ */
+export interface AppTracing {
+  args: string[];
+  env: Record<string, string>;
+}
+
 /** `vllm serve` command: `vllm serve` is the entrypoint of current vllm/vllm-openai images; `command` replaces it. */
-export function vllmCommand(config: AiDeployConfig): string[] {
-  return ["vllm", "serve", config.model, "--served-model-name", servedModelName(config), "--port", String(config.port), ...config.vllmArgs];
+export function vllmCommand(config: AiDeployConfig, tracing?: AppTracing): string[] {
+  return ["vllm", "serve", config.model, "--served-model-name", servedModelName(config), "--port", String(config.port), ...config.vllmArgs, ...(tracing?.args ?? [])];
 }
 
 /**
@@ -105,11 +115,12 @@ export function probeInput(probe: AiProbeConfig, defaultPort: number): Required<
   };
 }
 
-/** Plain environment, sorted by name (stable diffs). Secrets come from Pulumi secrets (`withHfToken`). */
-export function envVars(config: AiDeployConfig): JobEnv[] {
-  return Object.keys(config.env)
+/** Plain environment, sorted by name (stable diffs). Secrets come from Pulumi secrets (`withHfToken`, `withSecretEnv`). */
+export function envVars(config: AiDeployConfig, extra: Record<string, string> = {}): JobEnv[] {
+  const env = { ...extra, ...config.env };
+  return Object.keys(env)
     .sort()
-    .map((name) => ({ name, value: config.env[name] }));
+    .map((name) => ({ name, value: env[name] }));
 }
 
 /** Standalone volumes; unnamed ones are named after their mount path (`/hub` → `hub`). */
@@ -123,15 +134,15 @@ export function volumeInputs(config: AiDeployConfig): Volume[] {
 }
 
 /** The create body, without secrets. */
-export function appSpecInput(config: AiDeployConfig, owner: Ownership): AppBody {
+export function appSpecInput(config: AiDeployConfig, owner: Ownership, tracing?: AppTracing): AppBody {
   return {
     name: config.name,
     image: config.image,
     region: config.region,
     resources: { flavor: config.flavor, gpu: config.gpu },
-    command: vllmCommand(config),
+    command: vllmCommand(config, tracing),
     defaultHttpPort: config.port,
-    envVars: envVars(config),
+    envVars: envVars(config, tracing?.env),
     labels: appLabels(config, owner),
     probe: probeInput(config.readinessProbe, config.port),
     livenessProbe: probeInput(config.livenessProbe, config.port),
@@ -145,6 +156,13 @@ export function appSpecInput(config: AiDeployConfig, owner: Ownership): AppBody 
 export function withHfToken<T extends { envVars: JobEnv[] }>(body: T, hfToken: string | undefined): T {
   if (!hfToken) return body;
   return { ...body, envVars: [...body.envVars.filter((e) => e.name !== HF_TOKEN_ENV), { name: HF_TOKEN_ENV, value: hfToken }] };
+}
+
+/** A copy of a body with secret variables set (request time only, like `withHfToken`); a body variable of the same name is replaced. */
+export function withSecretEnv<T extends { envVars: JobEnv[] }>(body: T, secretEnv: Record<string, string> | undefined): T {
+  const names = Object.keys(secretEnv ?? {}).sort();
+  if (names.length === 0) return body;
+  return { ...body, envVars: [...body.envVars.filter((e) => !names.includes(e.name)), ...names.map((name) => ({ name, value: secretEnv![name] }))] };
 }
 
 /**

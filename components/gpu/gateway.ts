@@ -5,6 +5,8 @@
  * Gateway API v1.6.1 / Envoy Gateway v1.9.0 / cert-manager v1.21.1 field names.
  */
 import type { GpuClusterConfig, GpuModelConfig } from "../../config/schema";
+import { collectorReferenceGrant, envoyProxyTracing } from "../tracing/emitters";
+import { ENVOY_PROXY_NAME } from "../tracing/layout";
 import type { K8sObject } from "./k8s";
 import {
   ENVOY_CONTROLLER,
@@ -30,6 +32,8 @@ export interface EntryContext {
   metricsHostname: string;
   /** Name of the ACME ClusterIssuer (acme mode). */
   issuerName: string;
+  /** Request tracing on: the GatewayClass's EnvoyProxy sends every request's span to the collector. */
+  tracing?: boolean;
 }
 
 const HTTP_LISTENER = "http";
@@ -41,8 +45,10 @@ export function certificateSecretName(tls: TlsConfig, suffix: string): string {
   return tls.mode === "provided" ? (tls.certificateSecretName as string) : `${suffix}-tls`;
 }
 
-export function gatewayClass(): K8sObject {
-  return { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: GATEWAY_CLASS }, spec: { controllerName: ENVOY_CONTROLLER } };
+export function gatewayClass(tracing = false): K8sObject {
+  // With tracing, the proxies' configuration (EnvoyProxy telemetry) comes from the class's parametersRef.
+  const parametersRef = { group: "gateway.envoyproxy.io", kind: "EnvoyProxy", name: ENVOY_PROXY_NAME, namespace: NAMESPACES.gateway };
+  return { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: GATEWAY_CLASS }, spec: { controllerName: ENVOY_CONTROLLER, ...(tracing ? { parametersRef } : {}) } };
 }
 
 export function gateway(models: readonly GpuModelConfig[], ctx: EntryContext): K8sObject {
@@ -181,7 +187,8 @@ export function federationSecurityPolicy(): K8sObject {
 export function entryObjects(models: readonly GpuModelConfig[], ctx: EntryContext, viaInterceptor: (m: GpuModelConfig) => boolean): K8sObject[] {
   const anyInterceptor = models.some(viaInterceptor);
   return [
-    gatewayClass(),
+    ...(ctx.tracing ? [envoyProxyTracing(), collectorReferenceGrant()] : []),
+    gatewayClass(ctx.tracing),
     ...(ctx.tls.mode === "acme" ? [acmeClusterIssuer(ctx)] : []),
     gateway(models, ctx),
     httpsRedirectRoute([...models.map((m) => m.hostname), ctx.metricsHostname]),

@@ -15,6 +15,9 @@ import { defaultWeightsBucket, objectStorageRegion, S3_KEYS, WEIGHTS_SECRETS, we
 import { API_KEY_SECRET, FEDERATION_HTPASSWD_SECRET, FEDERATION_USER, HF_TOKEN_SECRET, metricsHostname, NAMESPACES, RELEASES } from "./layout";
 import { certManagerValues, envoyGatewayValues, gpuOperatorValues, gpuPrometheusValues, kedaHttpAddOnValues, kedaValues, RELEASE_NAMESPACE } from "./values";
 import { vllmWorkloadObjects } from "./vllm";
+import { TracingBackend, type TracingCredentials } from "../tracing/backend";
+import type { SamplingThresholds } from "../tracing/sampling";
+import type { TracingConfig } from "../../config/schema";
 
 export interface GpuInferenceClusterArgs {
   /** OVH Public Cloud project id. */
@@ -27,6 +30,8 @@ export interface GpuInferenceClusterArgs {
   hfToken?: pulumi.Input<string>;
   /** vLLM API key (secret); a random one is generated when unset. */
   apiKey?: pulumi.Input<string>;
+  /** Request tracing: vLLM and Envoy spans → OpenTelemetry Collector (tail sampling) → Tempo, on this cluster. */
+  tracing?: { config: TracingConfig; thresholds: SamplingThresholds; credentials: TracingCredentials };
 }
 
 /** One model's public endpoint. */
@@ -68,6 +73,8 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
   public readonly gatewayAddress: pulumi.Output<string>;
   /** Both, in the shape MonitoringStack's `scrapeTargets` consume. */
   public readonly metricsScrape: MetricsScrapeTarget;
+  /** The tracing backend (collector, Tempo, authenticated routes) when tracing is on. */
+  public readonly tracing?: TracingBackend;
 
   constructor(name: string, args: GpuInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ovhLlm:gpu:InferenceCluster", name, {}, opts);
@@ -180,7 +187,8 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
       return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn: [...dependenciesOf(obj), ...extra], ...timeouts }));
     };
 
-    const workloadCtx = { namespace: config.namespace, gpuPool, weights: modelStore.store, scaleToZero: anyToZero };
+    const tracing = args.tracing !== undefined;
+    const workloadCtx = { namespace: config.namespace, gpuPool, weights: modelStore.store, scaleToZero: anyToZero, tracing };
     const jobCtx = {
       namespace: config.namespace,
       store: modelStore.store,
@@ -196,13 +204,24 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
     }
 
     const hostMetrics = metricsHostname(config);
-    const entryCtx = { namespace: config.namespace, tls: config.tls, metricsHostname: hostMetrics, issuerName: `acme-${args.environment}` };
+    const entryCtx = { namespace: config.namespace, tls: config.tls, metricsHostname: hostMetrics, issuerName: `acme-${args.environment}`, tracing };
     let gatewayResource: k8s.apiextensions.CustomResource | undefined;
     for (const obj of entryObjects(config.models, entryCtx, (m) => scalesToZero(m, config.autoscaling))) {
       const created = apply(obj);
       if (obj.kind === "Gateway") gatewayResource = created;
     }
     if (!gatewayResource) throw new Error(`${name}: the entry objects have no Gateway`);
+
+    if (args.tracing)
+      this.tracing = new TracingBackend(`${name}-tracing`, {
+        provider: cluster.provider,
+        ...args.tracing,
+        vllmNamespace: config.namespace,
+        metricsHostname: hostMetrics,
+        namespace: namespaces.get(NAMESPACES.monitoring)!,
+        gatewayRelease: envoyGateway,
+        nodes: systemPools,
+      }, { parent: this });
 
     this.gatewayAddress = this.readGatewayAddress(name, gatewayResource, cluster.provider);
     this.clusterId = cluster.clusterId;

@@ -8,6 +8,7 @@
  */
 import type { GpuModelConfig, NodePoolConfig } from "../../config/schema";
 import { LABEL, VLLM_SERVICE } from "../observability/conventions";
+import { gpuVllmTracing } from "../tracing/emitters";
 import type { K8sObject } from "./k8s";
 import { vllmWeightsEnv, weightsGateContainer, weightsUri, type WeightsStore } from "./weights";
 import {
@@ -29,6 +30,8 @@ export interface WorkloadContext {
   weights: WeightsStore;
   /** Scale-to-zero: the KEDA HTTP interceptor (namespace keda) also reaches the pods. */
   scaleToZero: boolean;
+  /** Request tracing on: vLLM sends its spans to the cluster's OpenTelemetry Collector (components/tracing). */
+  tracing?: boolean;
 }
 
 /** Local scratch (an emptyDir): config and tokenizer files pulled from the bucket, compile caches. */
@@ -52,7 +55,7 @@ function commonLabels(model: Pick<GpuModelConfig, "name">): Record<string, strin
 export const literalArg = (arg: string): string => arg.replace(/\$/g, "$$$$");
 
 /** `vllm serve` arguments, escaped for the kubelet. The API key is NOT here (it would show in `ps` and the pod spec): env VLLM_API_KEY. */
-export function vllmArgs(model: GpuModelConfig, weights: WeightsStore): string[] {
+export function vllmArgs(model: GpuModelConfig, weights: WeightsStore, tracing?: Pick<WorkloadContext, "namespace">): string[] {
   return [
     // The pinned revision in the bucket, streamed to the GPU by the Run:ai model streamer.
     weightsUri(model, weights),
@@ -69,6 +72,7 @@ export function vllmArgs(model: GpuModelConfig, weights: WeightsStore): string[]
     "--port",
     String(VLLM_PORT),
     ...model.extraArgs,
+    ...(tracing ? gpuVllmTracing(model, tracing.namespace).args : []),
   ].map(literalArg);
 }
 
@@ -87,6 +91,7 @@ export function vllmPodSpec(model: GpuModelConfig, ctx: WorkloadContext): Record
     { name: "VLLM_API_KEY", valueFrom: { secretKeyRef: { name: API_KEY_SECRET.name, key: API_KEY_SECRET.key } } },
     { name: "VLLM_NO_USAGE_STATS", value: "1" },
     ...weights.env,
+    ...(ctx.tracing ? gpuVllmTracing(model, ctx.namespace).env : []),
   ];
   const containerSecurity = { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
   const gpus = String(model.tensorParallelSize);
@@ -116,7 +121,7 @@ export function vllmPodSpec(model: GpuModelConfig, ctx: WorkloadContext): Record
         name: "vllm",
         image: model.image,
         command: ["vllm", "serve"],
-        args: vllmArgs(model, ctx.weights),
+        args: vllmArgs(model, ctx.weights, ctx.tracing ? ctx : undefined),
         ports: [{ name: VLLM_PORT_NAME, containerPort: VLLM_PORT, protocol: "TCP" }],
         env,
         envFrom: weights.envFrom,

@@ -180,8 +180,10 @@ describe("Grafana dashboards", () => {
       assert.ok(typeof d.title === "string" && typeof d.schemaVersion === "number");
       assert.ok(!("__inputs" in d));
       const vars = (d.templating as { list: Record<string, unknown>[] }).list;
-      assert.deepEqual(vars.filter((v) => v.type === "datasource").map((v) => [v.name, v.query]), [["datasource", "prometheus"]]);
-      const panels = d.panels as { id: number; type: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string }; targets?: { datasource: { uid: string } }[] }[];
+      const panels = d.panels as { id: number; type: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string; type?: string }; targets?: { datasource: { uid: string } }[] }[];
+      // Tempo panels (the slow-requests dashboard) read a `${tempo}` datasource variable; every other panel Prometheus.
+      const tempo = panels.some((p) => p.datasource?.type === "tempo");
+      assert.deepEqual(vars.filter((v) => v.type === "datasource").map((v) => [v.name, v.query]), [["datasource", "prometheus"], ...(tempo ? [["tempo", "tempo"]] : [])]);
       assert.equal(new Set(panels.map((p) => p.id)).size, panels.length, "panel ids must be unique");
       const cells = new Set<string>();
       for (const p of panels) {
@@ -193,8 +195,9 @@ describe("Grafana dashboards", () => {
             cells.add(`${x},${y}`);
           }
         if (p.type === "row") continue;
-        assert.equal(p.datasource?.uid, "${datasource}");
-        assert.ok(p.targets!.length > 0 && p.targets!.every((t) => t.datasource.uid === "${datasource}"));
+        const uid = p.datasource?.type === "tempo" ? "${tempo}" : "${datasource}";
+        assert.equal(p.datasource?.uid, uid);
+        assert.ok(p.targets!.length > 0 && p.targets!.every((t) => t.datasource.uid === uid));
       }
     });
   }

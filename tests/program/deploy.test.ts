@@ -90,7 +90,7 @@ describe("deploy timeline (simulated pulumi up)", function () {
     const t = timelines.prod;
     const gpuPool = named(t, (r) => r.type === "ovh:CloudProject/kubeNodePool:KubeNodePool" && r.duration.key === "gpuNodePool", "GPU pool");
     const releases = t.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && t.index.partOf(r) === t.index.partOf(gpuPool));
-    assert.deepEqual(releases.map((r) => String(r.inputs.chart).split("/").pop()).sort(), ["cert-manager", "gateway-helm", "gpu-operator", "keda", "kube-prometheus-stack"]);
+    assert.deepEqual(releases.map((r) => String(r.inputs.chart).split("/").pop()).sort(), ["cert-manager", "gateway-helm", "gpu-operator", "keda", "kube-prometheus-stack", "opentelemetry-collector", "tempo"]);
     for (const r of releases) assert.ok(r.end! <= gpuPool.end!, `${r.name} ends at ${r.end}, after the GPU pool (${gpuPool.end})`);
     const vllm = named(t, (r) => r.type === "kubernetes:apps/v1:StatefulSet", "vLLM StatefulSet");
     assert.equal(vllm.ready, gpuPool.end! + 8, "vLLM starts once the driver is on the new GPU nodes");

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { aiDeploySchema, gpuClusterSchema, monitoringSchema, SECRET_KEYS, stackSchema } from "../../config/schema";
+import { aiDeploySchema, gpuClusterSchema, monitoringSchema, SECRET_KEYS, stackSchema, tracingSchema } from "../../config/schema";
 
 /** Key paths of a zod object schema (`a.b`, `list[].c`), looking through defaults, optionals, pipes and arrays. */
 function keyPaths(schema: any, prefix: string): string[] {
@@ -36,6 +36,7 @@ describe("README", () => {
       ...keyPaths(aiDeploySchema, "aiDeploy"),
       ...keyPaths(monitoringSchema, "monitoring"),
       ...keyPaths(gpuClusterSchema, "gpuCluster"),
+      ...keyPaths(tracingSchema, "tracing"),
     ].filter((p) => !p.endsWith(".enabled") || p.includes("remoteWrite"));
     assert.ok(paths.length > 80, `walked only ${paths.length} keys`);
     // Words inside `code spans` of the README: a key is documented when its name is one of them.

@@ -11,6 +11,8 @@ import type { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { htpasswdLine } from "../../components/gpu/federation";
 import { FEDERATION_USER } from "../../components/gpu/layout";
+import { ingestHeaderEnv } from "../../components/tracing/emitters";
+import { INGEST_AUTH, QUERY_AUTH } from "../../components/tracing/layout";
 import { loadStackConfig } from "../../config/load";
 import { ConfigError, PROJECT, SecretKey } from "../../config/schema";
 import { readStackFile } from "../../config/stackFile";
@@ -50,7 +52,7 @@ const canaryOutputs = {
 const ALLOWED_HOMES: Record<string, string[]> = {
   "kubernetes:core/v1:Secret": ["stringData", "data"],
   "pulumi:providers:kubernetes": ["kubeconfig"],
-  "pulumi-nodejs:dynamic/aideploy:App": ["hfToken"],
+  "pulumi-nodejs:dynamic/aideploy:App": ["hfToken", "secretEnv"],
 };
 
 /** Paths of secret envelopes whose content contains one of `needles`. */
@@ -117,10 +119,18 @@ async function runProd(secrets: Partial<Record<SecretKey, string>>): Promise<Run
   }
 }
 
-/** Every value that must stay secret in a run, with derived forms (the federation htpasswd line). */
+/**
+ * Every value that must stay secret in a run, with derived forms: the htpasswd lines (federation, tracing ingest and
+ * query users) and the AI Deploy app's OTLP Authorization header (base64, so the canary is not a substring of it).
+ */
 function needlesOf(run: Run): string[] {
   const randoms = run.recorder.ofType("random:index/randomPassword:RandomPassword").map((r) => randomValue(r.name));
-  return [...Object.values(STACK_SECRETS), ...Object.values(OVH_CONFIG), ...Object.values(OVH_ENV), CANARY, ...randoms.map((p) => htpasswdLine(FEDERATION_USER, p))];
+  const derived = randoms.flatMap((p) => [
+    ...[FEDERATION_USER, INGEST_AUTH.user, QUERY_AUTH.user].map((user) => htpasswdLine(user, p)),
+    ...Object.values(ingestHeaderEnv(p)),
+    Buffer.from(`${INGEST_AUTH.user}:${p}`).toString("base64"),
+  ]);
+  return [...Object.values(STACK_SECRETS), ...Object.values(OVH_CONFIG), ...Object.values(OVH_ENV), CANARY, ...derived];
 }
 
 const where = (r: RecordedResource, path: string) => `${r.type} ${r.name} ${path}`;
@@ -185,6 +195,20 @@ describe("secrets stay secret through the whole prod program", function () {
           const clear = values.filter((v) => !isSecretEnvelope(v) && needlesOf(run).some((n) => JSON.stringify(v).includes(n)));
           assert.deepEqual(clear, [], `${r.name}: secret data not wrapped`);
         }
+      });
+
+      it("tracing credentials: the OTLP header only in the app's secretEnv, the passwords only in Secrets (htpasswd, Grafana datasource)", () => {
+        const tracingPasswords = run.recorder.ofType("random:index/randomPassword:RandomPassword").filter((r) => /tracing-credentials-(ingest|query)$/.test(r.name));
+        assert.equal(tracingPasswords.length, 2, "ingest and query passwords generated");
+        const [ingest, query] = ["ingest", "query"].map((k) => randomValue(tracingPasswords.find((r) => r.name.endsWith(k))!.name));
+        const app = run.recorder.ofType("pulumi-nodejs:dynamic/aideploy:App")[0];
+        assert.ok(isSecretEnvelope(app.rawInputs.secretEnv), "secretEnv is a secret input");
+        assert.deepEqual(app.inputs.secretEnv, ingestHeaderEnv(ingest));
+        assert.ok(!JSON.stringify(app.inputs.body).includes("Authorization"), "the body (stored in clear) has no credential");
+        const secretData = (name: string) => JSON.stringify(run.recorder.ofType("kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as { name?: string })?.name === name)?.inputs.stringData ?? {});
+        assert.ok(secretData(INGEST_AUTH.secret).includes(JSON.stringify(htpasswdLine(INGEST_AUTH.user, ingest)).slice(1, -1)), "ingest htpasswd");
+        assert.ok(secretData(QUERY_AUTH.secret).includes(JSON.stringify(htpasswdLine(QUERY_AUTH.user, query)).slice(1, -1)), "query htpasswd");
+        assert.ok(secretData("tempo-datasource").includes(query), "Grafana's datasource holds the query password");
       });
 
       it("marks secret every stack output that carries a secret", async () => {
