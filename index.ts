@@ -23,3 +23,7 @@ export const grafanaPortForward = outputs.grafanaPortForward;
 export const grafanaAdminPassword = outputs.grafanaAdminPassword;
 export const prometheusUrl = outputs.prometheusUrl;
 export const alertmanagerUrl = outputs.alertmanagerUrl;
+/** `monitoring.mode: platform`: what the platform stack scrapes (components/platform/contract.ts). */
+export const platformReport = outputs.platformReport;
+/** Credential per scrape job (secret). */
+export const platformCredentials = outputs.platformCredentials;

@@ -22,6 +22,7 @@ import { aiDeployTracing } from "./components/tracing/emitters";
 import { ingestUrl } from "./components/tracing/layout";
 import { samplingThresholds } from "./components/tracing/sampling";
 import { metricsHostname } from "./components/gpu/layout";
+import { platformExports, type PlatformExports } from "./components/platform/contract";
 
 /** One OpenAI-compatible inference endpoint. */
 export interface Endpoint {
@@ -38,9 +39,13 @@ export interface StackOutputs {
   endpoints: pulumi.Output<Record<string, Endpoint>>;
   /** Bearer token per endpoint key (secret). */
   endpointTokens: pulumi.Output<Record<string, string>>;
-  monitoringClusterId: pulumi.Output<string>;
+  /** Absent in `monitoring.mode: platform`. */
+  monitoringClusterId?: pulumi.Output<string>;
   /** Secret. */
-  monitoringKubeconfig: pulumi.Output<string>;
+  monitoringKubeconfig?: pulumi.Output<string>;
+  /** `monitoring.mode: platform` only: the platform contract (components/platform/contract.ts); credentials secret. */
+  platformReport?: PlatformExports["platformReport"];
+  platformCredentials?: PlatformExports["platformCredentials"];
   gpuClusterId?: pulumi.Output<string>;
   /** Secret. */
   gpuKubeconfig?: pulumi.Output<string>;
@@ -105,11 +110,14 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
   // Regions and flavors against OVH's catalogue when credentials are present; clusters and the app wait for it.
   const catalogue = { transformations: [gatedOn(catalogueCheck(config, ovhSettingsOfStack()))] };
 
-  const monitoringCluster = new MksCluster(`${prefix}-monitoring`, {
-    serviceName: config.serviceName,
-    cluster: config.monitoringCluster,
-    defaultName: `${prefix}-monitoring`,
-  }, catalogue);
+  // `monitoring.mode: platform`: no monitoring cluster here (the schema refuses one), the platform stack scrapes this one.
+  const monitoringCluster = config.monitoringCluster
+    ? new MksCluster(`${prefix}-monitoring`, {
+        serviceName: config.serviceName,
+        cluster: config.monitoringCluster,
+        defaultName: `${prefix}-monitoring`,
+      }, catalogue)
+    : undefined;
 
   // Tracing (config: tracing, which needs gpuCluster): the collector and Tempo run on the GPU cluster; the AI Deploy
   // app sends to the GPU cluster's Gateway with the ingest credential, Grafana reads Tempo with the query credential.
@@ -155,7 +163,7 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
     const defaults = { ruleGroups: programRuleGroups(config, monitoring), dashboards: allDashboards() };
     return options.monitoringContent ? options.monitoringContent(defaults) : defaults;
   };
-  const monitoring = config.monitoring
+  const monitoring = config.monitoring?.mode === "embedded" && monitoringCluster
     ? new MonitoringStack(`${prefix}-monitoring-stack`, {
         provider: monitoringCluster.provider,
         dependsOn: monitoringCluster.nodePools,
@@ -191,8 +199,9 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
   return {
     endpoints: merge(endpointParts),
     endpointTokens: pulumi.secret(merge(tokenParts)),
-    monitoringClusterId: monitoringCluster.clusterId,
-    monitoringKubeconfig: monitoringCluster.kubeconfig,
+    monitoringClusterId: monitoringCluster?.clusterId,
+    monitoringKubeconfig: monitoringCluster?.kubeconfig,
+    ...(config.monitoring?.mode === "platform" ? platformExports(config.environment, scrapeTargets) : {}),
     gpuClusterId: gpu?.clusterId,
     gpuKubeconfig: gpu?.kubeconfig,
     gpuGatewayAddress: gpu?.gatewayAddress,

@@ -36,7 +36,8 @@ export const stackSchema = z
     serviceName: z.string(msg("the 32-character OVH Public Cloud project id")).regex(/^[0-9a-f]{32}$/, msg("the 32-character hexadecimal OVH Public Cloud project id")),
     /** Environment label on metrics, alerts and resource names (e.g. dev, prod). */
     environment: dnsLabel,
-    monitoringCluster: clusterSchema,
+    /** Required unless `monitoring.mode` is `platform` (then it must be absent: the platform stack runs monitoring). */
+    monitoringCluster: clusterSchema.optional(),
   })
   .strict();
 
@@ -148,6 +149,8 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
   }
   const base: Record<string, unknown> = {};
   for (const key of Object.keys(stackSchema.shape)) base[key] = ownValue(raw, key);
+  // `monitoringCluster: null` (e.g. `--config ovh-llm:monitoringCluster=null`) is absence, like the optional parts.
+  if (base.monitoringCluster === null) delete base.monitoringCluster;
   const parsedBase = stackSchema.safeParse(base, { reportInput: true });
   if (!parsedBase.success) issues.push(...toIssues([], base, parsedBase.error));
 
@@ -164,11 +167,22 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
     if (parsed.success) parts[key] = parsed.data;
     else issues.push(...toIssues([key], value, parsed.error));
   }
+  issues.push(...monitoringClusterIssues(ownValue(raw, "monitoringCluster"), parts.monitoring as MonitoringConfig | undefined));
   issues.push(...crossPartIssues(parts as Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">>));
   // A refinement can run on a value a field check already refused: report one problem per key, the first.
   const firstPerKey = issues.filter((issue, i) => issues.findIndex((other) => other.key === issue.key) === i);
   if (firstPerKey.length > 0) throw new ConfigError(firstPerKey);
   return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">) };
+}
+
+/** The monitoring cluster exists exactly when monitoring is not reported to the platform stack. */
+function monitoringClusterIssues(cluster: unknown, monitoring: MonitoringConfig | undefined): ConfigIssue[] {
+  const reported = monitoring?.mode === "platform";
+  if (reported && cluster !== undefined && cluster !== null)
+    return [{ key: configKey(["monitoringCluster"]), value: REDACTED, allowed: "no monitoringCluster when monitoring.mode is platform (the platform stack runs the monitoring cluster): remove it" }];
+  if (!reported && (cluster === undefined || cluster === null))
+    return [{ key: configKey(["monitoringCluster"]), value: undefined, allowed: "a value (required unless monitoring.mode is platform)" }];
+  return [];
 }
 
 /** Checks between parts: SLO and tracing overrides must name a model the stack deploys; tracing needs the GPU cluster. */

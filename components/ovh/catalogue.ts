@@ -8,7 +8,7 @@
  * An unknown value fails like a bad config value: the key, the value and the available names.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, PROJECT, type ConfigIssue, type StackConfig } from "../../config/schema";
+import { ConfigError, PROJECT, type ClusterConfig, type ConfigIssue, type StackConfig } from "../../config/schema";
 import type { AiFlavor, AiRegion, KubeFlavor } from "./apiTypes";
 import { OvhClient, ovhSettingsFrom, type OvhClientOptions, type OvhSettings } from "./client";
 
@@ -20,11 +20,11 @@ export interface CatalogueWants {
 
 /** What the config asks of the catalogue, with the config keys to name. */
 export function catalogueWants(config: StackConfig): CatalogueWants {
-  const cluster = (key: string, c: StackConfig["monitoringCluster"]) => ({ key, region: c.region, pools: c.nodePools.map((p, i) => ({ key: `${key}.nodePools.${i}.flavor`, flavor: p.flavor })) });
+  const cluster = (key: string, c: ClusterConfig) => ({ key, region: c.region, pools: c.nodePools.map((p, i) => ({ key: `${key}.nodePools.${i}.flavor`, flavor: p.flavor })) });
   return {
     serviceName: config.serviceName,
     ...(config.aiDeploy ? { aiDeploy: { region: config.aiDeploy.region, flavor: config.aiDeploy.flavor, gpu: config.aiDeploy.gpu } } : {}),
-    clusters: [cluster("monitoringCluster", config.monitoringCluster), ...(config.gpuCluster ? [cluster("gpuCluster.cluster", config.gpuCluster.cluster)] : [])],
+    clusters: [...(config.monitoringCluster ? [cluster("monitoringCluster", config.monitoringCluster)] : []), ...(config.gpuCluster ? [cluster("gpuCluster.cluster", config.gpuCluster.cluster)] : [])],
   };
 }
 

@@ -52,6 +52,12 @@ export const alertThresholdsSchema = z
 export const monitoringSchema = z
   .object({
     enabled: z.literal(true).default(true),
+    /**
+     * `embedded`: this stack builds its own monitoring cluster and kube-prometheus-stack (single-environment users).
+     * `platform`: no monitoring here; the stack exports the platform contract (components/platform/contract.ts) and
+     * the platform stack scrapes it. The other monitoring keys are then unused.
+     */
+    mode: z.enum(["embedded", "platform"], msg("embedded or platform")).default("embedded"),
     namespace: dnsLabel.default("monitoring"),
     /** Helm release name; also `fullnameOverride`, so Prometheus is `<release>-prometheus:9090`. */
     releaseName: dnsLabel.default("kps"),

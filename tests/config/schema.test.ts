@@ -160,7 +160,7 @@ describe("config schema", () => {
     assert.equal(config.aiDeploy?.token.role, "read");
     assert.equal(config.monitoring?.storageClass, "csi-cinder-high-speed");
     assert.equal(config.monitoring?.grafana.exposure, "ClusterIP");
-    assert.equal(config.monitoringCluster.nodePools[0].maxNodes, 1);
+    assert.equal(config.monitoringCluster!.nodePools[0].maxNodes, 1);
     assert.equal(config.gpuCluster, undefined);
   });
 
@@ -225,10 +225,10 @@ describe("config schema", () => {
     const dev = parseConfig(readStackFile("dev").projectConfig);
     const prod = parseConfig(readStackFile("prod").projectConfig);
     assert.deepEqual([dev.aiDeploy?.flavor, dev.aiDeploy?.autoscaling.minReplicas, dev.aiDeploy?.autoscaling.maxReplicas], ["l4-1-gpu", 1, 1]);
-    assert.equal(dev.monitoringCluster.nodePools.reduce((n, p) => n + p.desiredNodes, 0), 1);
+    assert.equal(dev.monitoringCluster!.nodePools.reduce((n, p) => n + p.desiredNodes, 0), 1);
     assert.equal(dev.gpuCluster, undefined);
     assert.deepEqual([prod.aiDeploy?.flavor, prod.aiDeploy?.autoscaling.minReplicas, prod.aiDeploy?.autoscaling.maxReplicas], ["h100-1-gpu", 1, 3]);
-    assert.deepEqual(prod.monitoringCluster.nodePools.map((p) => [p.flavor, p.desiredNodes]), [["b2-15", 3]]);
+    assert.deepEqual(prod.monitoringCluster!.nodePools.map((p) => [p.flavor, p.desiredNodes]), [["b2-15", 3]]);
     assert.deepEqual(prod.gpuCluster?.cluster.nodePools.map((p) => [p.flavor, p.desiredNodes]), [["l40s-90", 2], ["b3-16", 1]]);
   });
 

@@ -37,7 +37,7 @@ describe("MKS cluster", () => {
   for (const stack of ["dev", "prod"]) {
     it(`registers the ${stack} monitoring cluster: Kube, node pools and a provider from a secret kubeconfig`, async () => {
       const config = parseConfig(readStackFile(stack).projectConfig);
-      const cluster = new MksCluster("mon", { serviceName: config.serviceName, cluster: config.monitoringCluster, defaultName: `ovh-llm-${stack}-monitoring` });
+      const cluster = new MksCluster("mon", { serviceName: config.serviceName, cluster: config.monitoringCluster!, defaultName: `ovh-llm-${stack}-monitoring` });
       const kubeconfig = await valueOf(cluster.kubeconfig);
       await settle();
       assert.ok(await isSecret(cluster.kubeconfig), "kubeconfig must be secret");
@@ -46,12 +46,12 @@ describe("MKS cluster", () => {
       const [kube] = mocks.ofType(KUBE);
       assert.deepEqual(
         { ...kube.inputs },
-        { serviceName: config.serviceName, name: `ovh-llm-${stack}-monitoring`, region: "GRA11", version: "1.33", plan: config.monitoringCluster.plan, updatePolicy: "MINIMAL_DOWNTIME" },
+        { serviceName: config.serviceName, name: `ovh-llm-${stack}-monitoring`, region: "GRA11", version: "1.33", plan: config.monitoringCluster!.plan, updatePolicy: "MINIMAL_DOWNTIME" },
       );
       const pools = mocks.ofType(POOL);
       assert.deepEqual(
         pools.map((p) => [p.inputs.name, p.inputs.flavorName, p.inputs.desiredNodes, p.inputs.kubeId]),
-        config.monitoringCluster.nodePools.map((p) => [p.name, p.flavor, p.desiredNodes, "mon-id"]),
+        config.monitoringCluster!.nodePools.map((p) => [p.name, p.flavor, p.desiredNodes, "mon-id"]),
       );
       const [provider] = mocks.ofType("pulumi:providers:kubernetes");
       assert.equal(provider.inputs.kubeconfig, kubeconfig);
@@ -61,7 +61,7 @@ describe("MKS cluster", () => {
 
   it("prod is three b2-15 nodes spread by anti-affinity on the standard plan", async () => {
     const config = parseConfig(readStackFile("prod").projectConfig);
-    new MksCluster("mon", { serviceName: config.serviceName, cluster: config.monitoringCluster, defaultName: "m" });
+    new MksCluster("mon", { serviceName: config.serviceName, cluster: config.monitoringCluster!, defaultName: "m" });
     await settle();
     const [pool] = mocks.ofType(POOL);
     assert.deepEqual([pool.inputs.flavorName, pool.inputs.desiredNodes, pool.inputs.antiAffinity], ["b2-15", 3, true]);
@@ -72,7 +72,7 @@ describe("MKS cluster", () => {
     const config = parseConfig(readStackFile("dev").projectConfig);
     const cluster = new MksCluster("mon", {
       serviceName: config.serviceName,
-      cluster: { ...config.monitoringCluster, apiAllowedCidrs: ["203.0.113.0/24"] },
+      cluster: { ...config.monitoringCluster!, apiAllowedCidrs: ["203.0.113.0/24"] },
       defaultName: "m",
     });
     await valueOf(cluster.kubeconfig);

@@ -65,7 +65,7 @@ describe("the whole program under mocks", function () {
       it("exports the monitoring URLs and kubeconfigs", async () => {
         assert.equal(await valueOf(outputs.prometheusUrl!), "http://kps-prometheus.monitoring.svc:9090");
         assert.match(await valueOf(outputs.alertmanagerUrl!), /^http:\/\/kps-alertmanager\.monitoring\.svc:9093/);
-        assert.match(await valueOf(outputs.monitoringKubeconfig), /kind: Config/);
+        assert.match(await valueOf(outputs.monitoringKubeconfig!), /kind: Config/);
         assert.equal(outputs.gpuKubeconfig === undefined, stack === "dev", "a GPU kubeconfig exactly when the stack has a GPU cluster");
       });
 
