@@ -27,3 +27,5 @@ export const alertmanagerUrl = outputs.alertmanagerUrl;
 export const platformReport = outputs.platformReport;
 /** Credential per scrape job (secret). */
 export const platformCredentials = outputs.platformCredentials;
+/** Platform stack: scrape jobs per listed environment stack (`[]` for one skipped with a warning). */
+export const platformScrapeJobs = outputs.platformScrapeJobs;

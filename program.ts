@@ -23,6 +23,7 @@ import { ingestUrl } from "./components/tracing/layout";
 import { samplingThresholds } from "./components/tracing/sampling";
 import { metricsHostname } from "./components/gpu/layout";
 import { platformExports, type PlatformExports } from "./components/platform/contract";
+import { ReportedEnvironment } from "./components/platform/environments";
 
 /** One OpenAI-compatible inference endpoint. */
 export interface Endpoint {
@@ -46,6 +47,8 @@ export interface StackOutputs {
   /** `monitoring.mode: platform` only: the platform contract (components/platform/contract.ts); credentials secret. */
   platformReport?: PlatformExports["platformReport"];
   platformCredentials?: PlatformExports["platformCredentials"];
+  /** Platform stack only: the scrape jobs of each listed environment stack (`[]` when skipped). */
+  platformScrapeJobs?: pulumi.Output<Record<string, string[]>>;
   gpuClusterId?: pulumi.Output<string>;
   /** Secret. */
   gpuKubeconfig?: pulumi.Output<string>;
@@ -175,6 +178,12 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
       })
     : undefined;
 
+  // The platform stack (config: platform): every listed environment stack's reported jobs, read by StackReference.
+  const claimed = new Set<string>();
+  const reported = monitoring && config.platform
+    ? config.platform.environments.map((stack) => ({ stack, env: new ReportedEnvironment(`${prefix}-env-${stack.replace(/[/.]/g, "-")}`, { stack, sink: monitoring.targetSink, claimed }) }))
+    : undefined;
+
   if (monitoring && gpu?.tracing && tracing)
     new TempoDatasource(`${prefix}-tempo-datasource`, {
       provider: monitoring.targetSink.provider,
@@ -202,6 +211,7 @@ export function deployStack({ config, secrets }: LoadedConfig, options: DeployOp
     monitoringClusterId: monitoringCluster?.clusterId,
     monitoringKubeconfig: monitoringCluster?.kubeconfig,
     ...(config.monitoring?.mode === "platform" ? platformExports(config.environment, scrapeTargets) : {}),
+    ...(reported ? { platformScrapeJobs: pulumi.all(reported.map((r) => r.env.jobNames.apply((jobs) => [r.stack, jobs] as const))).apply((e) => Object.fromEntries(e)) } : {}),
     gpuClusterId: gpu?.clusterId,
     gpuKubeconfig: gpu?.kubeconfig,
     gpuGatewayAddress: gpu?.gatewayAddress,

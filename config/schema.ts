@@ -12,6 +12,7 @@ import { dnsLabel, msg, vllmFlagName } from "./schema/common";
 import { gpuClusterSchema, gpuModelSchema } from "./schema/gpu";
 import { clusterSchema, nodePoolSchema } from "./schema/mks";
 import { alertThresholdsSchema, monitoringSchema } from "./schema/monitoring";
+import { platformSchema, type PlatformConfig } from "./schema/platform";
 import { unknownSloModels } from "./schema/slo";
 import { tracingSchema, unknownTracingModels } from "./schema/tracing";
 
@@ -20,6 +21,7 @@ export * from "./schema/common";
 export * from "./schema/gpu";
 export * from "./schema/mks";
 export * from "./schema/monitoring";
+export * from "./schema/platform";
 export * from "./schema/slo";
 export * from "./schema/tracing";
 
@@ -42,7 +44,7 @@ export const stackSchema = z
   .strict();
 
 /** Parts that are off when absent or `enabled: false`, and validated in full when on. */
-const OPTIONAL_PARTS = { aiDeploy: aiDeploySchema, monitoring: monitoringSchema, gpuCluster: gpuClusterSchema, tracing: tracingSchema } as const;
+const OPTIONAL_PARTS = { aiDeploy: aiDeploySchema, monitoring: monitoringSchema, gpuCluster: gpuClusterSchema, tracing: tracingSchema, platform: platformSchema } as const;
 
 export type NodePoolConfig = z.infer<typeof nodePoolSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;
@@ -58,6 +60,7 @@ export interface StackConfig extends z.infer<typeof stackSchema> {
   monitoring?: MonitoringConfig;
   gpuCluster?: GpuClusterConfig;
   tracing?: z.infer<typeof tracingSchema>;
+  platform?: PlatformConfig;
 }
 
 /** Top-level keys that hold secrets (`pulumi config set --secret`); never in stack files in clear. */
@@ -168,11 +171,13 @@ export function parseConfig(raw: Record<string, unknown>): StackConfig {
     else issues.push(...toIssues([key], value, parsed.error));
   }
   issues.push(...monitoringClusterIssues(ownValue(raw, "monitoringCluster"), parts.monitoring as MonitoringConfig | undefined));
+  if (parts.platform && (parts.monitoring as MonitoringConfig | undefined)?.mode !== "embedded")
+    issues.push({ key: configKey(["monitoring"]), value: ownValue(raw, "monitoring") === undefined ? undefined : "mode: platform", allowed: "monitoring in embedded mode on the platform stack (platform needs its own monitoring stack to scrape the environments)" });
   issues.push(...crossPartIssues(parts as Partial<Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">>));
   // A refinement can run on a value a field check already refused: report one problem per key, the first.
   const firstPerKey = issues.filter((issue, i) => issues.findIndex((other) => other.key === issue.key) === i);
   if (firstPerKey.length > 0) throw new ConfigError(firstPerKey);
-  return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing">) };
+  return { ...(parsedBase.data as z.infer<typeof stackSchema>), ...(parts as Pick<StackConfig, "aiDeploy" | "monitoring" | "gpuCluster" | "tracing" | "platform">) };
 }
 
 /** The monitoring cluster exists exactly when monitoring is not reported to the platform stack. */

@@ -68,6 +68,9 @@ const defaultOutputs: Record<string, OutputsFor> = {
   "pulumi-nodejs:dynamic/aideploy:Token": (a) => ({ tokenId: `${a.name}-id`, value: `mock-ai-token-${a.name}`, version: 1 }),
   // Object Storage keys of a Public Cloud user (components/gpu/modelStore.ts).
   "ovh:CloudProject/s3Credential:S3Credential": (a) => ({ accessKeyId: `mock-access-key-${a.name}`, secretAccessKey: `mock-secret-key-${a.name}-${"x".repeat(16)}` }),
+  // A StackReference: the contract outputs of the referenced environment stack (stackReferences.ts; loaded on first use).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  "pulumi:pulumi:StackReference": (a) => (require("./stackReferences") as typeof import("./stackReferences")).mockStackReference(String(a.inputs.name)),
 };
 
 export class MockRecorder implements pulumi.runtime.Mocks {

@@ -19,7 +19,8 @@ import { readStackFile } from "../../config/stackFile";
 import { formatReport } from "../../loadtest/report";
 import { runLoad } from "../../loadtest/runner";
 import { deployStack, StackOutputs } from "../../program";
-import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf } from "../../scripts/plan/mockRecorder";
+import { FAKE_KUBECONFIG_PREFIX, isSecret, isSecretEnvelope, MockRecorder, plainStrings, RecordedResource, settle, unwrapSecrets, valueOf, type OutputsFor } from "../../scripts/plan/mockRecorder";
+import { mockStackReference } from "../../scripts/plan/stackReferences";
 
 /** Every secret value below contains it, so one substring search finds any of them. */
 const CANARY = "c4n4ry";
@@ -77,8 +78,8 @@ interface Run {
 }
 
 /** The prod stack file with every alerting channel and remote write (with a username) turned on. */
-async function runProd(secrets: Partial<Record<SecretKey, string>>): Promise<Run> {
-  const file = readStackFile("prod", secrets);
+async function runProd(secrets: Partial<Record<SecretKey, string>>, stack = "prod", extraOutputs: Record<string, OutputsFor> = {}): Promise<Run> {
+  const file = readStackFile(stack, secrets);
   const monitoringKey = `${PROJECT}:monitoring`;
   const monitoring = JSON.parse(file.allConfig[monitoringKey]);
   monitoring.alerting = {
@@ -91,8 +92,8 @@ async function runProd(secrets: Partial<Record<SecretKey, string>>): Promise<Run
   const allConfig = { ...file.allConfig, [monitoringKey]: JSON.stringify(monitoring), ...OVH_CONFIG };
   pulumi.runtime.setAllConfig(allConfig, [...file.secretKeys, "ovh:applicationSecret", "ovh:consumerKey"]);
 
-  const recorder = new MockRecorder(canaryOutputs);
-  await pulumi.runtime.setMocks(recorder, PROJECT, "prod", false);
+  const recorder = new MockRecorder({ ...canaryOutputs, ...extraOutputs });
+  await pulumi.runtime.setMocks(recorder, PROJECT, stack, false);
   const savedEnv = Object.fromEntries(Object.keys(OVH_ENV).map((k) => [k, process.env[k]]));
   Object.assign(process.env, OVH_ENV);
   // Capture everything printed while the program runs (console and the SDK's log both end on these streams).
@@ -230,6 +231,49 @@ describe("secrets stay secret through the whole prod program", function () {
       });
     });
   }
+});
+
+describe("secrets stay secret through the platform stack (credentials read from dev and prod by StackReference)", function () {
+  this.timeout(30_000);
+  let run: Run;
+  const credentialOf = (stack: string, job: string) => `${CANARY}-reported-${stack}-${job}`;
+  before(async () => {
+    run = await runProd(STACK_SECRETS, "platform", {
+      "pulumi:pulumi:StackReference": (a) => mockStackReference(String(a.inputs.name), { credential: credentialOf }),
+    });
+  });
+
+  it("reaches resources only inside secret envelopes, and only in Secret data or the provider's kubeconfig", () => {
+    const needles = needlesOf(run);
+    const leaks = run.recorder.resources.flatMap((r) => plainStrings(r.rawInputs).filter((s) => needles.some((n) => s.value.includes(n))).map((s) => where(r, s.path)));
+    assert.deepEqual(leaks, []);
+    const misplaced = run.recorder.resources.flatMap((r) => secretPathsWith(r.rawInputs, needles).filter((path) => !(ALLOWED_HOMES[r.type] ?? []).includes(path.split(/[.[]/)[0])).map((path) => where(r, path)));
+    assert.deepEqual(misplaced, []);
+    for (const r of run.recorder.ofType("kubernetes:helm.sh/v3:Release")) assert.equal(hasEnvelope(r.rawInputs.values), false, `${r.name}: a secret in values`);
+  });
+
+  it("puts each reported credential in its scrape Secret, wrapped (dev's AI token; prod's AI token and federation password)", () => {
+    const secrets = run.recorder.ofType("kubernetes:core/v1:Secret").filter((r) => /^scrape-/.test((r.inputs.metadata as { name?: string })?.name ?? ""));
+    assert.equal(secrets.length, 3);
+    for (const r of secrets) {
+      assert.ok(isSecretEnvelope(r.rawInputs.stringData), `${r.name}: stringData is secret`);
+      assert.match(JSON.stringify(r.inputs.stringData), new RegExp(`${CANARY}-reported-(dev|prod)-`));
+    }
+  });
+
+  it("marks secret every stack output that carries a secret, and prints none", async () => {
+    const needles = needlesOf(run);
+    const carrying: string[] = [];
+    for (const [key, out] of Object.entries(run.outputs) as [string, pulumi.Output<unknown> | undefined][]) {
+      if (out === undefined) continue;
+      const text = JSON.stringify(await valueOf(out));
+      if (!needles.some((n) => text.includes(n))) continue;
+      carrying.push(key);
+      assert.equal(await isSecret(out), true, `${key} carries a secret but is not secret`);
+    }
+    assert.deepEqual(carrying.sort(), ["grafanaAdminPassword", "monitoringKubeconfig"]);
+    assert.deepEqual(needles.filter((n) => run.printed.includes(n)), []);
+  });
 });
 
 describe("config errors never echo a value set with --secret", () => {
