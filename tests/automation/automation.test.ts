@@ -195,7 +195,7 @@ describe("automation module (fake Pulumi CLI driver)", () => {
   });
 
   it("an unknown environment is StackNotFoundError listing the stacks", async () => {
-    await assert.rejects(deploy("qa", {}, options()), (e: unknown) => e instanceof StackNotFoundError && /\(stacks: dev, prod\)/.test(e.message));
+    await assert.rejects(deploy("qa", {}, options()), (e: unknown) => e instanceof StackNotFoundError && /\(stacks: dev, platform, prod\)/.test(e.message));
   });
 
   it("--set takes only the program's own keys and never echoes a provider setting's value", () => {
@@ -258,7 +258,7 @@ describe("automation module: concurrent, failing, cancelled and relocated operat
     fs.writeFileSync(stackFile, committed.replace("config:\n", "config:\n  ovh:clientId: id\n  ovh:clientSecret:\n    secure: v1:c2VjcmV0\n"));
     await deploy("qa", {}, options({ env: { PATH: bin, PULUMI_CONFIG_PASSPHRASE: "p" } }));
     assert.deepEqual([opened[0].workDir, opened[0].backendUrl], [workDir, `file://${workDir}`]);
-    await assert.rejects(deploy("qa", {}, { ...options(), workDir: undefined }), (e: unknown) => e instanceof StackNotFoundError && /\(stacks: dev, prod\)/.test(e.message));
+    await assert.rejects(deploy("qa", {}, { ...options(), workDir: undefined }), (e: unknown) => e instanceof StackNotFoundError && /\(stacks: dev, platform, prod\)/.test(e.message));
     await assert.rejects(deploy("dev", {}, options()), (e: unknown) => e instanceof StackNotFoundError && e.message.includes(workDir));
     fs.writeFileSync(stackFile, "config:\n  ovh-llm:environment: [qa\n");
     await assert.rejects(preview("qa", {}, options()), (e: unknown) => e instanceof ConfigError && /^Pulumi\.qa\.yaml:3:\d+: invalid YAML/.test(e.message));

@@ -92,7 +92,7 @@ describe("offline plan (npm run plan)", function () {
 
   it("names the known stacks for an unknown stack", () => {
     assert.equal(runs.unknown.code, 1);
-    assert.match(runs.unknown.stderr, /unknown stack "staging".*\(stacks: dev, prod\)/);
+    assert.match(runs.unknown.stderr, /unknown stack "staging".*\(stacks: dev, platform, prod\)/);
   });
 });
 
