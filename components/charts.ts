@@ -23,4 +23,6 @@ export const CHARTS = {
   otelCollector: { chart: "opentelemetry-collector", version: "0.170.0", repo: "https://open-telemetry.github.io/opentelemetry-helm-charts" },
   /** Single-binary Tempo 2.10.8 (tempo-distributed 3.x needs Kafka). */
   tempo: { chart: "tempo", version: "2.2.4", repo: "https://grafana-community.github.io/helm-charts" },
+  /** Mimir 2.15.0 (appVersion); 5.6.0, not 6.x: tests/fixtures/charts/INDEX.md "Mimir". Platform stack only. */
+  mimir: { chart: "mimir-distributed", version: "5.6.0", repo: "https://grafana.github.io/helm-charts" },
 } as const satisfies Record<string, ChartPin>;
