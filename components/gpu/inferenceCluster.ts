@@ -7,6 +7,7 @@ import { MksCluster } from "../mks/cluster";
 import { dcgmMetricsCsv } from "../observability/dcgm";
 import type { RemoteScrapeTarget } from "../observability/scrape";
 import { autoscalingObjects, scalesToZero } from "./autoscaling";
+import { awaitChoice, withAwaitAnnotations } from "./awaits";
 import { federationScrapeTarget, htpasswdLine } from "./federation";
 import { entryObjects } from "./gateway";
 import type { K8sObject } from "./k8s";
@@ -180,11 +181,17 @@ export class GpuInferenceCluster extends pulumi.ComponentResource {
       ...(obj.kind === "Job" ? [...downloadSecrets, modelStore.bucket, modelStore.writePolicy, ...systemPools] : []),
     ];
 
+    // Targets of the ScaledObjects (KEDA owns their replica count).
+    const kedaTargets = new Set(
+      config.models.flatMap((m) => autoscalingObjects(m, { namespace: config.namespace, autoscaling: config.autoscaling }))
+        .filter((o) => o.kind === "ScaledObject")
+        .map((o) => `${(o.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef.kind}/${(o.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name}`),
+    );
     const apply = (obj: K8sObject, extra: pulumi.Resource[] = []) => {
       const suffix = `${obj.kind.toLowerCase()}-${obj.metadata.namespace ? `${obj.metadata.namespace}-` : ""}${obj.metadata.name}`;
-      // StatefulSets wait for ready pods (image pull, weights stream, engine start); Jobs for their completion.
-      const timeouts = obj.kind === "StatefulSet" ? { customTimeouts: { create: "60m", update: "60m" } } : obj.kind === "Job" ? { customTimeouts: { create: "240m", update: "240m" } } : {};
-      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, obj as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn: [...dependenciesOf(obj), ...extra], ...timeouts }));
+      // StatefulSets wait for ready pods, Jobs for their completion, Services not at all (awaits.ts).
+      const choice = awaitChoice(obj, kedaTargets.has(`${obj.kind}/${obj.metadata.name}`));
+      return new k8s.apiextensions.CustomResource(`${name}-${suffix}`, withAwaitAnnotations(obj, choice) as k8s.apiextensions.CustomResourceArgs, k8sOpts({ dependsOn: [...dependenciesOf(obj), ...extra], ...choice.opts }));
     };
 
     const tracing = args.tracing !== undefined;

@@ -169,7 +169,15 @@ export function vllmService(model: GpuModelConfig, ctx: WorkloadContext): K8sObj
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name: model.name, namespace: ctx.namespace, labels: commonLabels(model) },
+    metadata: {
+      name: model.name,
+      namespace: ctx.namespace,
+      labels: commonLabels(model),
+      // pulumi-kubernetes awaits a Service until its Endpoints target ready pods, 10 min by default
+      // (provider/pkg/await/service.go). This one's pods are ready only after GPU pool + driver + image pull + model
+      // load; the StatefulSet carries that long wait (awaits.ts), so the Service is created without waiting.
+      annotations: { "pulumi.com/skipAwait": "true" },
+    },
     spec: {
       type: "ClusterIP",
       selector: podLabels(model),
