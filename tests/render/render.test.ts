@@ -50,7 +50,7 @@ async function renderStack(stack: string): Promise<StackRender> {
 
 const stats: Record<string, Record<string, number>> = {};
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of ["dev", "prod", "platform"]) {
   describe(`${stack}: every Helm release rendered by the real helm, validated and wired`, function () {
     this.timeout(60_000);
     let s: StackRender;
